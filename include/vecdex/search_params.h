@@ -1,0 +1,37 @@
+// SearchParams: per-request search knobs, parsed once from a string such as "ef=64" or
+// "nprobe=16,rerank=100". Nothing on an index changes per request.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vecdex/result.h"
+
+namespace vecdex {
+
+struct SearchParams {
+  // HNSW: size of the dynamic candidate list (ef_search in Malkov & Yashunin). hnswlib default 10.
+  std::optional<uint32_t> ef;
+  // IVF: number of inverted lists probed. FAISS default 1.
+  std::optional<uint32_t> nprobe;
+  // Refine stages: number of candidates re-scored with exact vectors.
+  std::optional<uint32_t> rerank;
+  // RPForest: number of nodes inspected (Annoy's search_k).
+  std::optional<uint32_t> search_k;
+  // Threads for a batch of queries; 0 or unset = all cores. Single-query calls use one thread.
+  std::optional<uint32_t> threads;
+
+  // Names of the keys that were set ("ef", "threads", ...), in the order given.
+  std::vector<std::string> keys_set() const;
+  // Canonical text form, e.g. "ef=64,threads=1" ("" when nothing is set).
+  std::string to_string() const;
+};
+
+// Parses "key=value[,key=value...]". Unknown keys, repeated keys, and values that are not
+// positive integers (threads may be 0) are InvalidArgument naming the token and its position.
+Result<SearchParams> parse_search_params(std::string_view text);
+
+}  // namespace vecdex

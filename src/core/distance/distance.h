@@ -1,0 +1,62 @@
+// Distance kernels: one table of plain function pointers per SIMD target, resolved once.
+// Kernels are written once with Google Highway (l2_ip_*.cc, hamming.cc) and compiled for every
+// target Highway supports here (scalar/EMU128, SSE4, AVX2, AVX-512); reference.h holds the plain
+// loops that tests compare against. Hot loops fetch the table once and call through it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vecdex/result.h"
+
+namespace vecdex::distance {
+
+// What VECDEX_SIMD may ask for. kBest = the best target the CPU supports.
+enum class SimdLevel : uint8_t { kBest, kScalar, kAvx2, kAvx512 };
+
+// Parses "best" | "scalar" | "avx2" | "avx512"; error lists the accepted names.
+Result<SimdLevel> parse_simd_level(std::string_view text);
+
+// All kernels of one target. Distances are "smaller is better" for L2 (squared Euclidean);
+// ip_* return the plain dot product. f16/bf16 inputs are raw IEEE-754 binary16 / bfloat16 bits.
+// Integer kernels accumulate exactly in integers and return the sum as float.
+struct KernelTable {
+  const char* target_name = "";  // Highway's name: "EMU128", "SCALAR", "AVX2", "AVX3", ...
+
+  float (*l2_f32)(const float* a, const float* b, size_t dim) = nullptr;
+  float (*ip_f32)(const float* a, const float* b, size_t dim) = nullptr;
+  float (*l2_f16)(const uint16_t* a, const uint16_t* b, size_t dim) = nullptr;
+  float (*ip_f16)(const uint16_t* a, const uint16_t* b, size_t dim) = nullptr;
+  float (*l2_bf16)(const uint16_t* a, const uint16_t* b, size_t dim) = nullptr;
+  float (*ip_bf16)(const uint16_t* a, const uint16_t* b, size_t dim) = nullptr;
+  float (*l2_i8)(const int8_t* a, const int8_t* b, size_t dim) = nullptr;
+  float (*ip_i8)(const int8_t* a, const int8_t* b, size_t dim) = nullptr;
+  float (*l2_u8)(const uint8_t* a, const uint8_t* b, size_t dim) = nullptr;
+  float (*ip_u8)(const uint8_t* a, const uint8_t* b, size_t dim) = nullptr;
+  // Number of differing bits between two bit-packed codes of `words` 64-bit words.
+  uint64_t (*hamming)(const uint64_t* a, const uint64_t* b, size_t words) = nullptr;
+
+  // One query against n contiguous rows (row i at base + i * dim): out[i] = kernel(q, row i).
+  void (*l2_f32_many)(const float* q, const float* base, size_t n, size_t dim, float* out) = nullptr;
+  void (*ip_f32_many)(const float* q, const float* base, size_t n, size_t dim, float* out) = nullptr;
+  // Squared L2 norms of n contiguous rows.
+  void (*norms_f32)(const float* base, size_t n, size_t dim, float* out) = nullptr;
+};
+
+// The process's table: the best target the CPU supports, capped by the VECDEX_SIMD environment
+// variable (read once, at the first call; an invalid value falls back to "best" and is reported
+// by simd_config_error()). Thread-safe; the reference stays valid for the process lifetime.
+const KernelTable& kernels();
+// Non-empty when VECDEX_SIMD held a value that could not be honoured.
+const std::string& simd_config_error();
+
+// The table of one level, for tests and benchmarks. FailedPrecondition when this CPU cannot
+// run it (e.g. kAvx512 on an AVX2-only machine).
+Result<KernelTable> kernels_for(SimdLevel level);
+// Levels this CPU can run, scalar first.
+std::vector<SimdLevel> available_levels();
+
+}  // namespace vecdex::distance

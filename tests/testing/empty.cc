@@ -1,0 +1,1 @@
+// Keeps the vecdex_testing target non-empty before helpers exist.
