@@ -1,1 +1,0 @@
-// Keeps the vecdex_testing target non-empty before helpers exist.

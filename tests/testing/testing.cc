@@ -1,0 +1,2 @@
+// Anchor translation unit for the vecdex_testing helper library (helpers are header-only).
+#include "testing/status_matchers.h"
