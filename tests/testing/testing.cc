@@ -1,2 +1,0 @@
-// Anchor translation unit for the vecdex_testing helper library (helpers are header-only).
-#include "testing/status_matchers.h"
