@@ -19,7 +19,7 @@ Result<InputFile> InputFile::open(const std::filesystem::path& path) {
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) {
-    return not_found(fmt::format("no such file"));
+    return not_found("no such file");
   }
   if (std::filesystem::is_directory(status)) return invalid_argument("is a directory, not a file");
   std::FILE* f = std::fopen(path.c_str(), "rb");
