@@ -36,9 +36,10 @@ struct IdMatrix {
 
 // Which part of a multi-dataset file to read, and how much.
 struct ReadOptions {
-  // Dataset inside an .hdf5 file ("train", "test", "neighbors", "distances"). A path may also
-  // name it after a colon: "fashion-mnist-784-euclidean.hdf5:test" (the suffix wins).
-  std::string hdf5_dataset = "train";
+  // Dataset inside an .hdf5 file ("train", "test", "neighbors", "distances"); empty means
+  // "train" for read_vectors and "neighbors" for read_ids. A path may also name it after a
+  // colon: "fashion-mnist-784-euclidean.hdf5:test" (the suffix wins).
+  std::string hdf5_dataset;
   // Read at most this many rows (0 = all).
   size_t max_rows = 0;
 };
