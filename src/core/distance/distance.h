@@ -17,8 +17,20 @@ namespace vecdex::distance {
 // What VECDEX_SIMD may ask for. kBest = the best target the CPU supports.
 enum class SimdLevel : uint8_t { kBest, kScalar, kAvx2, kAvx512 };
 
-// Parses "best" | "scalar" | "avx2" | "avx512"; error lists the accepted names.
+// Parses "best" | "scalar" | "avx2" | "avx512" (case-insensitive); InvalidArgument naming the
+// accepted values otherwise.
 Result<SimdLevel> parse_simd_level(std::string_view text);
+
+// What a VECDEX_SIMD value resolves to on a CPU that can run `available` (scalar first, as
+// available_levels() returns). A level the CPU lacks falls back to the best lower one that it
+// has; an unparsable value falls back to kBest. `error` explains any fallback ("" otherwise).
+struct SimdChoice {
+  SimdLevel level = SimdLevel::kBest;
+  std::string error;
+};
+// `env_value` is the variable's value, "" when unset. Pure: kernels() applies it once to
+// available_levels(); tests call it directly.
+SimdChoice resolve_simd_level(std::string_view env_value, const std::vector<SimdLevel>& available);
 
 // All kernels of one target. Distances are "smaller is better" for L2 (squared Euclidean);
 // ip_* return the plain dot product. f16/bf16 inputs are raw IEEE-754 binary16 / bfloat16 bits.
@@ -54,9 +66,18 @@ const KernelTable& kernels();
 const std::string& simd_config_error();
 
 // The table of one level, for tests and benchmarks. FailedPrecondition when this CPU cannot
-// run it (e.g. kAvx512 on an AVX2-only machine).
+// run it (e.g. kAvx512 on an AVX2-only machine). Levels map to Highway targets: kScalar = SCALAR
+// or EMU128 (whichever is compiled), kAvx2 = AVX2, kAvx512 = AVX3_DL when the CPU has it, else
+// AVX3; kBest = the best compiled target the CPU supports (may be SSE4 on older machines).
+// Never changes Highway's global dispatch state.
 Result<KernelTable> kernels_for(SimdLevel level);
-// Levels this CPU can run, scalar first.
+// Levels this CPU can run, scalar first (kBest is not listed).
 std::vector<SimdLevel> available_levels();
+// The tables of every target compiled here that this CPU can run, scalar first, best last
+// (e.g. SCALAR, SSE4, AVX2, AVX3, AVX3_DL): lets tests and benchmarks cover targets that no
+// SimdLevel names.
+std::vector<KernelTable> runnable_kernel_tables();
+// "scalar", "avx2", "avx512", "best".
+const char* simd_level_name(SimdLevel level);
 
 }  // namespace vecdex::distance

@@ -1,0 +1,32 @@
+// Plain scalar loops for every kernel in KernelTable: the oracle the SIMD kernels are tested
+// against. Not Highway's scalar target, and not meant to be fast. Float kernels accumulate in
+// double (so they are at least as accurate as any f32 reordering); integer kernels accumulate
+// exactly in int64 and hamming in uint64.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace vecdex::distance::reference {
+
+// Squared Euclidean distance and dot product; f16/bf16 are raw bits (see half.h).
+double l2_f32(const float* a, const float* b, size_t dim);
+double ip_f32(const float* a, const float* b, size_t dim);
+double l2_f16(const uint16_t* a, const uint16_t* b, size_t dim);
+double ip_f16(const uint16_t* a, const uint16_t* b, size_t dim);
+double l2_bf16(const uint16_t* a, const uint16_t* b, size_t dim);
+double ip_bf16(const uint16_t* a, const uint16_t* b, size_t dim);
+int64_t l2_i8(const int8_t* a, const int8_t* b, size_t dim);
+int64_t ip_i8(const int8_t* a, const int8_t* b, size_t dim);
+int64_t l2_u8(const uint8_t* a, const uint8_t* b, size_t dim);
+int64_t ip_u8(const uint8_t* a, const uint8_t* b, size_t dim);
+uint64_t hamming(const uint64_t* a, const uint64_t* b, size_t words);
+
+// sum_i |a_i * b_i|: the scale of the rounding error an f32 dot product may carry, for tests.
+double abs_ip_f32(const float* a, const float* b, size_t dim);
+
+void l2_f32_many(const float* q, const float* base, size_t n, size_t dim, double* out);
+void ip_f32_many(const float* q, const float* base, size_t n, size_t dim, double* out);
+void norms_f32(const float* base, size_t n, size_t dim, double* out);
+
+}  // namespace vecdex::distance::reference
