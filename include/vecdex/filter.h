@@ -11,9 +11,10 @@
 
 namespace vecdex {
 
-// An allowed-id set. Two representations, chosen by the constructor used:
+// An allowed-id set. Three representations, chosen by the constructor used:
 //  - a dense bitset over ids [0, universe): O(1) membership, 1 bit per possible id;
-//  - a compressed roaring bitmap (CRoaring) for sparse or large ids.
+//  - a compressed roaring bitmap (CRoaring) for sparse or large ids;
+//  - a half-open id range [begin, end): O(1) membership and no memory at any width.
 // Indexes ask `allows(id)` per candidate and, to decide between graph search and brute force
 // over the allowed set, `count()` and `for_each`.
 // Thread safety: immutable after construction; safe to share across threads.
@@ -38,7 +39,7 @@ class Filter {
   void for_each(Fn&& fn) const {
     for (Id id : to_vector()) fn(id);
   }
-  // All allowed ids, ascending.
+  // All allowed ids, ascending. Materialises count() ids: check count() first for wide ranges.
   std::vector<Id> to_vector() const;
 
  private:

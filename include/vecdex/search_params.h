@@ -24,14 +24,16 @@ struct SearchParams {
   // Threads for a batch of queries; 0 or unset = all cores. Single-query calls use one thread.
   std::optional<uint32_t> threads;
 
-  // Names of the keys that were set ("ef", "threads", ...), in the order given.
+  // Names of the keys that are set, in canonical order (ef, nprobe, rerank, search_k, threads).
   std::vector<std::string> keys_set() const;
-  // Canonical text form, e.g. "ef=64,threads=1" ("" when nothing is set).
+  // Canonical text form, keys in canonical order: "ef=64,threads=1" ("" when nothing is set).
+  // parse_search_params(p.to_string()) gives back p.
   std::string to_string() const;
 };
 
-// Parses "key=value[,key=value...]". Unknown keys, repeated keys, and values that are not
-// positive integers (threads may be 0) are InvalidArgument naming the token and its position.
+// Parses "key=value[,key=value...]" (spaces around tokens are ignored; "" gives no keys).
+// Unknown keys, repeated keys, empty tokens, and values that are not positive integers that fit
+// in 32 bits (threads may be 0) are InvalidArgument naming the token and its position.
 Result<SearchParams> parse_search_params(std::string_view text);
 
 }  // namespace vecdex

@@ -1,0 +1,156 @@
+// FlatIndex: construction, add, remove (swap-with-last), stats, and the registry entry.
+#include "index/flat/flat_index.h"
+
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "index/vector_ops.h"
+
+namespace vecdex::flat {
+namespace {
+
+Result<std::unique_ptr<Index>> build_flat(const factory::ParsedSpec& spec, size_t dim,
+                                          Metric metric) {
+  if (spec.stages.size() > 1) {
+    const factory::Stage& extra = spec.stages[1];
+    return invalid_argument(fmt::format("unexpected stage '{}' {}; Flat stands alone", extra.text,
+                                        spec.where(extra.position)));
+  }
+  const factory::Stage& stage = spec.stages.front();
+  if (stage.number.has_value() || !stage.suffix.empty()) {
+    return invalid_argument(fmt::format("unknown stage '{}' {}; Flat takes no parameters",
+                                        stage.text, spec.where(stage.position)));
+  }
+  VECDEX_RETURN_IF_ERROR(spec.check_options("Flat", {}));
+  return std::unique_ptr<Index>(new FlatIndex(dim, metric, spec.text));
+}
+
+}  // namespace
+
+factory::FamilyEntry family_entry() {
+  return factory::FamilyEntry{"Flat", "Flat", "Flat", &build_flat, &FlatIndex::load};
+}
+
+FlatIndex::FlatIndex(size_t dim, Metric metric, std::string spec)
+    : Index(dim, metric, std::move(spec)), kernels_(&distance::kernels()) {}
+
+void FlatIndex::refresh_views() {
+  if (file_ == nullptr) {
+    vectors_ = owned_vectors_.data();
+    norms_ = owned_norms_.data();
+  }
+}
+
+Status FlatIndex::make_owned() {
+  if (file_ == nullptr) return Status();
+  const size_t n = ids_.size();
+  AlignedBuffer<float> vectors;
+  AlignedBuffer<float> norms;
+  VECDEX_RETURN_IF_ERROR(vectors.resize_exact(n * dim()));
+  VECDEX_RETURN_IF_ERROR(norms.resize_exact(n));
+  if (n > 0) {
+    std::memcpy(vectors.data(), vectors_, n * dim() * sizeof(float));
+    std::memcpy(norms.data(), norms_, n * sizeof(float));
+  }
+  owned_vectors_ = std::move(vectors);
+  owned_norms_ = std::move(norms);
+  file_.reset();
+  mapped_ = false;
+  refresh_views();
+  return Status();
+}
+
+Status FlatIndex::add_impl(std::span<const Id> ids, MatrixView data) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (slot_of_.count(ids[i]) != 0) {
+      return already_exists(fmt::format("add: id {} (row {}) is already in the index", ids[i], i));
+    }
+  }
+  const size_t old_n = ids_.size();
+  const size_t new_n = old_n + ids.size();
+  if (new_n > std::numeric_limits<Slot>::max()) {
+    return resource_exhausted(fmt::format("add: Flat holds at most {} vectors, would have {}",
+                                          std::numeric_limits<Slot>::max(), new_n));
+  }
+  VECDEX_RETURN_IF_ERROR(make_owned());
+  VECDEX_RETURN_IF_ERROR(owned_vectors_.resize(new_n * dim()).with_context("add"));
+  Status s = owned_norms_.resize(new_n).with_context("add");
+  if (!s.ok()) {
+    VECDEX_RETURN_IF_ERROR(owned_vectors_.resize(old_n * dim()));
+    return s;
+  }
+  try {
+    ids_.reserve(new_n);
+    slot_of_.reserve(new_n);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      slot_of_.emplace(ids[i], static_cast<Slot>(old_n + i));
+      ids_.push_back(ids[i]);
+    }
+  } catch (const std::bad_alloc&) {
+    for (size_t i = old_n; i < ids_.size(); ++i) slot_of_.erase(ids_[i]);
+    ids_.resize(old_n);
+    owned_vectors_.resize(old_n * dim()).ignore();
+    owned_norms_.resize(old_n).ignore();
+    return resource_exhausted(fmt::format("add: out of memory adding {} ids", ids.size()));
+  }
+  float* dst = owned_vectors_.data() + old_n * dim();
+  if (metric() == Metric::kCosine) {
+    normalize_rows(data, dst);
+  } else {
+    std::memcpy(dst, data.data, data.rows * dim() * sizeof(float));
+  }
+  kernels_->norms_f32(dst, data.rows, dim(), owned_norms_.data() + old_n);
+  refresh_views();
+  return Status();
+}
+
+Result<size_t> FlatIndex::remove_impl(std::span<const Id> ids) {
+  bool any = false;
+  for (Id id : ids) any = any || slot_of_.count(id) != 0;
+  if (!any) return size_t{0};
+  VECDEX_RETURN_IF_ERROR(make_owned());
+  size_t removed = 0;
+  float* vectors = owned_vectors_.data();
+  float* norms = owned_norms_.data();
+  for (Id id : ids) {
+    auto it = slot_of_.find(id);
+    if (it == slot_of_.end()) continue;  // unknown or already removed in this call
+    const Slot slot = it->second;
+    const Slot last = static_cast<Slot>(ids_.size() - 1);
+    if (slot != last) {
+      std::memcpy(vectors + size_t{slot} * dim(), vectors + size_t{last} * dim(),
+                  dim() * sizeof(float));
+      norms[slot] = norms[last];
+      ids_[slot] = ids_[last];
+      slot_of_[ids_[slot]] = slot;
+    }
+    slot_of_.erase(id);
+    ids_.pop_back();
+    ++removed;
+  }
+  owned_vectors_.resize(ids_.size() * dim()).ignore();  // shrinking never allocates
+  owned_norms_.resize(ids_.size()).ignore();
+  refresh_views();
+  return removed;
+}
+
+IndexStats FlatIndex::stats() const {
+  IndexStats s;
+  s.family = "Flat";
+  s.spec = spec();
+  s.count = size();
+  s.dim = dim();
+  s.metric = metric();
+  const size_t n = size();
+  size_t map_bytes = slot_of_.bucket_count() * sizeof(void*) + n * (sizeof(Id) + sizeof(Slot) + 2 * sizeof(void*));
+  s.bytes = n * dim() * sizeof(float) + n * sizeof(float) + ids_.capacity() * sizeof(Id) + map_bytes;
+  s.simd_target = kernels_->target_name;
+  s.extra.emplace_back("storage", file_ == nullptr ? "owned" : (mapped_ ? "mmap" : "file-buffer"));
+  s.extra.emplace_back("batch_engine", "openblas sgemm");
+  return s;
+}
+
+}  // namespace vecdex::flat

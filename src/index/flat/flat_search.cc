@@ -1,0 +1,328 @@
+// FlatIndex search paths (internal "smaller is better" distances; see vecdex/index.h):
+//  - scan:   small batches (< kBlasMinQueries). Groups of queries walk the rows in L2-sized
+//            blocks through the SIMD *_many kernels, so each block is read from memory once per
+//            group. Distances are exact squared L2 / negated inner products.
+//  - blas:   larger batches. Query blocks x row blocks through single-threaded sgemm:
+//            ||q - x||^2 = ||q||^2 + ||x||^2 - 2 q.x with row norms kept by the index; ||q||^2 is
+//            the same for every row, so it is added only to the k survivors.
+//  - subset: filters allowing few ids. Distances only for the allowed slots.
+// All paths fuse top-k selection with a threshold check, so most distances never touch a heap.
+// Work is split over the shared ThreadPool by query groups; scratch is per worker, per call.
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cmath>
+#include <limits>
+#include <new>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/aligned_buffer.h"
+#include "core/blas.h"
+#include "core/thread_pool.h"
+#include "core/topk.h"
+#include "index/flat/flat_index.h"
+
+namespace vecdex::flat {
+namespace {
+
+constexpr size_t kBlasMinQueries = 16;   // below this, scanning beats sgemm
+constexpr size_t kQueryBlock = 512;      // queries per sgemm (rows of C)      // queries per sgemm (rows of C)
+constexpr size_t kRowBlockBlas = 1024;   // base rows per sgemm (columns of C, 2 MB with 512 queries)   // base rows per sgemm (columns of C)
+constexpr size_t kRowBlockScan = 256;    // base rows per kernel block (~800 KB at dim 784)
+constexpr size_t kHeapBudget = size_t{1} << 22;  // heap entries per worker (bounds k x block)
+constexpr size_t kChunk = 16;            // candidates tested branch-free before any heap work
+
+// What the search loops need, resolved once per call.
+struct Scan {
+  const float* vectors;
+  const float* norms;
+  size_t n;
+  size_t dim;
+  bool l2;
+  const uint8_t* mask;  // allowed[slot], or nullptr for "all"
+  const distance::KernelTable* kernels;
+};
+
+// Offers dist[j] (+ add[j] when kAdd) for slots first + j, j < count, to heap. Chunks of kChunk
+// are first tested without branches (vectorisable); only chunks holding a candidate below the
+// threshold are walked one by one.
+template <bool kAdd, bool kMask>
+inline void offer(const float* dist, const float* add, const uint8_t* mask, size_t count,
+                  Slot first, TopK<Slot>& heap) {
+  float thr = heap.threshold();
+  size_t j = 0;
+  for (; j + kChunk <= count; j += kChunk) {
+    int hit = 0;
+    for (size_t t = 0; t < kChunk; ++t) {
+      float d = kAdd ? dist[j + t] + add[j + t] : dist[j + t];
+      hit |= d <= thr;
+    }
+    if (hit == 0) continue;
+    for (size_t t = j; t < j + kChunk; ++t) {
+      if (kMask && mask[t] == 0) continue;
+      float d = kAdd ? dist[t] + add[t] : dist[t];
+      if (d <= thr) {
+        heap.push(d, first + static_cast<Slot>(t));
+        thr = heap.threshold();
+      }
+    }
+  }
+  for (; j < count; ++j) {
+    if (kMask && mask[j] == 0) continue;
+    float d = kAdd ? dist[j] + add[j] : dist[j];
+    if (d <= thr) {
+      heap.push(d, first + static_cast<Slot>(j));
+      thr = heap.threshold();
+    }
+  }
+}
+
+inline void offer_block(const float* dist, const float* add, const uint8_t* mask, size_t count,
+                        Slot first, TopK<Slot>& heap) {
+  if (add != nullptr) {
+    if (mask != nullptr) {
+      offer<true, true>(dist, add, mask, count, first, heap);
+    } else {
+      offer<true, false>(dist, add, nullptr, count, first, heap);
+    }
+  } else if (mask != nullptr) {
+    offer<false, true>(dist, nullptr, mask, count, first, heap);
+  } else {
+    offer<false, false>(dist, nullptr, nullptr, count, first, heap);
+  }
+}
+
+// Per-worker scratch, allocated once per search call.
+struct Scratch {
+  AlignedBuffer<float> block;  // distances of the current block
+  std::vector<TopK<Slot>> heaps;
+  std::vector<float> out_dist;
+  std::vector<Slot> out_slot;
+};
+
+// Moves heap contents into row q of `out` (slot -> id; plus ||q||^2 for the BLAS L2 path).
+void emit(TopK<Slot>& heap, Scratch& s, const std::vector<Id>& ids, float add, bool clamp,
+          size_t q, SearchResults& out) {
+  size_t got = heap.extract_sorted(s.out_dist.data(), s.out_slot.data());
+  Id* row_ids = out.ids.data() + q * out.k;
+  float* row_dist = out.distances.data() + q * out.k;
+  for (size_t i = 0; i < got; ++i) {
+    float d = s.out_dist[i] + add;
+    row_dist[i] = clamp && d < 0.0f ? 0.0f : d;
+    row_ids[i] = ids[s.out_slot[i]];
+  }
+}
+
+// Queries [q0, q1) scanned together over all rows with the *_many kernels.
+void scan_group(const Scan& sc, MatrixView queries, size_t q0, size_t q1, size_t kk, Scratch& s,
+                const std::vector<Id>& ids, SearchResults& out) {
+  auto many = sc.l2 ? sc.kernels->l2_f32_many : sc.kernels->ip_f32_many;
+  for (size_t q = q0; q < q1; ++q) s.heaps[q - q0].reset(kk);
+  float* buf = s.block.data();
+  for (size_t r0 = 0; r0 < sc.n; r0 += kRowBlockScan) {
+    size_t count = std::min(kRowBlockScan, sc.n - r0);
+    const uint8_t* mask = sc.mask != nullptr ? sc.mask + r0 : nullptr;
+    for (size_t q = q0; q < q1; ++q) {
+      many(queries.row(q), sc.vectors + r0 * sc.dim, count, sc.dim, buf);
+      if (!sc.l2) {
+        for (size_t j = 0; j < count; ++j) buf[j] = -buf[j];
+      }
+      offer_block(buf, nullptr, mask, count, static_cast<Slot>(r0), s.heaps[q - q0]);
+    }
+  }
+  for (size_t q = q0; q < q1; ++q) emit(s.heaps[q - q0], s, ids, 0.0f, false, q, out);
+}
+
+// Queries [q0, q1) against all rows through sgemm, C = -2 Q X^T (L2) or -Q X^T (inner product).
+void blas_group(const Scan& sc, MatrixView queries, size_t q0, size_t q1, size_t kk, Scratch& s,
+                const std::vector<Id>& ids, SearchResults& out) {
+  const size_t nq = q1 - q0;
+  for (size_t q = 0; q < nq; ++q) s.heaps[q].reset(kk);
+  float* c = s.block.data();
+  const float alpha = sc.l2 ? -2.0f : -1.0f;
+  for (size_t r0 = 0; r0 < sc.n; r0 += kRowBlockBlas) {
+    size_t count = std::min(kRowBlockBlas, sc.n - r0);
+    blas::gemm_abt(nq, count, sc.dim, alpha, queries.row(q0), queries.dim,
+                   sc.vectors + r0 * sc.dim, sc.dim, 0.0f, c, count);
+    const float* add = sc.l2 ? sc.norms + r0 : nullptr;
+    const uint8_t* mask = sc.mask != nullptr ? sc.mask + r0 : nullptr;
+    for (size_t q = 0; q < nq; ++q) {
+      offer_block(c + q * count, add, mask, count, static_cast<Slot>(r0), s.heaps[q]);
+    }
+  }
+  for (size_t q = 0; q < nq; ++q) {
+    float qnorm = 0.0f;
+    if (sc.l2) {
+      const float* v = queries.row(q0 + q);
+      sc.kernels->norms_f32(v, 1, sc.dim, &qnorm);
+    }
+    emit(s.heaps[q], s, ids, qnorm, sc.l2, q0 + q, out);
+  }
+}
+
+// Queries [q0, q1) against an explicit ascending list of allowed slots.
+void subset_group(const Scan& sc, MatrixView queries, size_t q0, size_t q1, size_t kk,
+                  const std::vector<Slot>& slots, Scratch& s, const std::vector<Id>& ids,
+                  SearchResults& out) {
+  auto one = sc.l2 ? sc.kernels->l2_f32 : sc.kernels->ip_f32;
+  for (size_t q = q0; q < q1; ++q) {
+    TopK<Slot>& heap = s.heaps[0];
+    heap.reset(kk);
+    const float* qv = queries.row(q);
+    for (Slot slot : slots) {
+      float d = one(qv, sc.vectors + size_t{slot} * sc.dim, sc.dim);
+      if (!sc.l2) d = -d;
+      if (d <= heap.threshold()) heap.push(d, slot);
+    }
+    emit(heap, s, ids, 0.0f, false, q, out);
+  }
+}
+
+}  // namespace
+
+Status FlatIndex::search_impl(MatrixView queries, size_t k, const SearchParams& params,
+                              const Filter* filter, SearchResults& out) const {
+  const size_t n = size();
+  const size_t nq = queries.rows;
+  if (n == 0) return Status();
+  Scan sc{vectors_, norms_, n, dim(), metric() == Metric::kL2, nullptr, kernels_};
+
+  std::vector<uint8_t> mask;
+  std::vector<Slot> subset;
+  bool use_subset = false;
+  size_t candidates = n;
+  try {
+    if (filter != nullptr) {
+      const uint64_t allowed = filter->count();
+      if (allowed == 0) return Status();
+      if (allowed <= n / 16) {
+        // Few allowed ids: look each one up instead of testing every row.
+        use_subset = true;
+        for (Id id : filter->to_vector()) {
+          auto it = slot_of_.find(id);
+          if (it != slot_of_.end()) subset.push_back(it->second);
+        }
+        std::sort(subset.begin(), subset.end());
+        candidates = subset.size();
+      } else {
+        mask.resize(n);
+        candidates = 0;
+        for (size_t s = 0; s < n; ++s) {
+          mask[s] = filter->allows(ids_[s]) ? 1 : 0;
+          candidates += mask[s];
+        }
+        sc.mask = mask.data();
+      }
+      if (candidates == 0) return Status();
+    }
+  } catch (const std::bad_alloc&) {
+    return resource_exhausted("search: out of memory preparing the filter");
+  }
+  const size_t kk = std::min(k, candidates);
+
+  ThreadPool& pool = default_thread_pool();
+  const size_t want = nq == 1 ? 1 : params.threads.value_or(0);
+  const size_t threads = pool.effective_threads(nq, want);
+  const bool blas = !use_subset && nq >= kBlasMinQueries;
+  // Queries per task. For BLAS the split depends only on nq (never on the thread count), so
+  // every query sees the same sgemm shapes and results are bit-identical for any `threads`;
+  // ~16 tasks keep small batches balanced. Scans are exact per (query, row) and split evenly.
+  size_t per_task = (nq + threads - 1) / threads;
+  if (blas) per_task = std::clamp<size_t>((nq + 15) / 16, kBlasMinQueries, kQueryBlock);
+  per_task = std::max<size_t>(1, std::min(per_task, kHeapBudget / kk));
+  const size_t tasks = (nq + per_task - 1) / per_task;
+  const size_t block_floats = use_subset ? 0 : (blas ? per_task * kRowBlockBlas : kRowBlockScan);
+
+  std::vector<Scratch> scratch(threads);
+  try {
+    for (Scratch& s : scratch) {
+      VECDEX_RETURN_IF_ERROR(s.block.resize_exact(block_floats));
+      s.heaps.resize(use_subset ? 1 : per_task);
+      s.out_dist.resize(kk);
+      s.out_slot.resize(kk);
+    }
+  } catch (const std::bad_alloc&) {
+    return resource_exhausted(fmt::format("search: out of memory for k={} scratch", k));
+  }
+  pool.parallel_for(tasks, threads, [&](size_t task, size_t worker) {
+    size_t q0 = task * per_task;
+    size_t q1 = std::min(nq, q0 + per_task);
+    Scratch& s = scratch[worker];
+    if (use_subset) {
+      subset_group(sc, queries, q0, q1, kk, subset, s, ids_, out);
+    } else if (blas) {
+      blas_group(sc, queries, q0, q1, kk, s, ids_, out);
+    } else {
+      scan_group(sc, queries, q0, q1, kk, s, ids_, out);
+    }
+  });
+  return Status();
+}
+
+Status FlatIndex::range_search_impl(MatrixView queries, float radius, const SearchParams& params,
+                                    const Filter* filter, RangeSearchResults& out) const {
+  const size_t n = size();
+  const size_t nq = queries.rows;
+  const bool l2 = metric() == Metric::kL2;
+  auto many = l2 ? kernels_->l2_f32_many : kernels_->ip_f32_many;
+  std::vector<uint8_t> mask;
+  if (filter != nullptr) {
+    mask.resize(n);
+    for (size_t s = 0; s < n; ++s) mask[s] = filter->allows(ids_[s]) ? 1 : 0;
+  }
+  // Per query: (distance, slot) hits, sorted by distance then slot.
+  std::vector<std::vector<std::pair<float, Slot>>> hits(nq);
+  auto range_one = [&](size_t q, float* buf, std::vector<std::pair<float, Slot>>& mine) {
+    for (size_t r0 = 0; r0 < n; r0 += kRowBlockScan) {
+      size_t count = std::min(kRowBlockScan, n - r0);
+      many(queries.row(q), vectors_ + r0 * dim(), count, dim(), buf);
+      for (size_t j = 0; j < count; ++j) {
+        float d = l2 ? buf[j] : -buf[j];
+        if (d < radius && (mask.empty() || mask[r0 + j] != 0)) {
+          mine.emplace_back(d, static_cast<Slot>(r0 + j));
+        }
+      }
+    }
+    std::sort(mine.begin(), mine.end());
+  };
+  ThreadPool& pool = default_thread_pool();
+  const size_t want = nq == 1 ? 1 : params.threads.value_or(0);
+  const size_t threads = pool.effective_threads(nq, want);
+  std::vector<AlignedBuffer<float>> buffers(threads);
+  for (AlignedBuffer<float>& b : buffers) VECDEX_RETURN_IF_ERROR(b.resize_exact(kRowBlockScan));
+  std::atomic<bool> out_of_memory{false};
+  pool.parallel_for(nq, threads, [&](size_t q, size_t worker) {
+    if (out_of_memory.load(std::memory_order_relaxed)) return;
+    try {
+      range_one(q, buffers[worker].data(), hits[q]);
+    } catch (const std::bad_alloc&) {  // tasks must not throw across the pool
+      out_of_memory.store(true, std::memory_order_relaxed);
+    }
+  });
+  if (out_of_memory.load()) {
+    return resource_exhausted(fmt::format("range_search: out of memory collecting hits for {} "
+                                          "queries at radius {}", nq, radius));
+  }
+
+  size_t total = 0;
+  for (size_t q = 0; q < nq; ++q) {
+    out.offsets[q] = total;
+    total += hits[q].size();
+  }
+  out.offsets[nq] = total;
+  out.ids.resize(total);
+  out.distances.resize(total);
+  for (size_t q = 0; q < nq; ++q) {
+    size_t at = out.offsets[q];
+    for (const auto& [d, slot] : hits[q]) {
+      out.ids[at] = ids_[slot];
+      out.distances[at] = d;
+      ++at;
+    }
+  }
+  return Status();
+}
+
+}  // namespace vecdex::flat
