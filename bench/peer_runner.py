@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""Peer side of bench/compare_peers.py: exact ground truth with FAISS, and FAISS / hnswlib runs
+under the same protocol as `vecdex bench` (build timed; per parameter set: the whole query set
+as one batch with --threads, then single queries one at a time on one thread for p50/p99;
+recall@k against the ground truth). Writes a report in vecdex's bench JSON shape plus "system".
+
+compare_peers.py runs each invocation in its own process with OMP_NUM_THREADS and
+OPENBLAS_NUM_THREADS set, because OpenBLAS fixes its thread count when it is loaded.
+
+    peer_runner.py gt  --base b.fvecs --queries q.fvecs --k 100 --out gt.ivecs
+    peer_runner.py run --system faiss-flat --base b.fvecs --queries q.fvecs --gt gt.ivecs \
+                       --k 10 --threads 1 --json out.json
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+def read_fvecs(path):
+    raw = np.fromfile(path, dtype=np.int32)
+    if raw.size == 0:
+        raise ValueError(f"{path}: empty file")
+    dim = int(raw[0])
+    if dim <= 0 or raw.size % (dim + 1) != 0:
+        raise ValueError(f"{path}: not an .fvecs file (dim {dim}, {raw.size * 4} bytes)")
+    return np.ascontiguousarray(raw.reshape(-1, dim + 1)[:, 1:].view(np.float32))
+
+
+def read_any(path):
+    """float32 rows from .fvecs, .bvecs (uint8 widened) or .npy (2-D)."""
+    if path.endswith(".npy"):
+        x = np.load(path)
+        if x.ndim != 2:
+            raise ValueError(f"{path}: expected a 2-D array, got shape {x.shape}")
+        return np.ascontiguousarray(x, dtype=np.float32)
+    if path.endswith(".bvecs"):
+        raw = np.fromfile(path, dtype=np.uint8)
+        dim = int(raw[:4].view(np.int32)[0])
+        if dim <= 0 or raw.size % (dim + 4) != 0:
+            raise ValueError(f"{path}: not a .bvecs file")
+        return raw.reshape(-1, dim + 4)[:, 4:].astype(np.float32)
+    return read_fvecs(path)
+
+
+def read_ivecs(path):
+    raw = np.fromfile(path, dtype=np.int32)
+    cols = int(raw[0])
+    return raw.reshape(-1, cols + 1)[:, 1:]
+
+
+def write_ivecs(path, ids):
+    ids = np.asarray(ids, dtype=np.int32)
+    col = np.full((ids.shape[0], 1), ids.shape[1], dtype=np.int32)
+    np.hstack([col, ids]).tofile(path)
+
+
+def recall_at_k(found, gt, k):
+    hits = possible = 0
+    for row, truth in zip(found[:, :k], gt[:, :k]):
+        t = set(int(x) for x in truth if x >= 0)
+        possible += len(t)
+        hits += sum(1 for x in row if int(x) in t)
+    return hits / possible if possible else 1.0
+
+
+def parse_sweep(text):
+    """'ef=16,32' -> [('ef', 16), ('ef', 32)]; '' -> [(None, None)] (one default run)."""
+    if not text:
+        return [(None, None)]
+    key, _, values = text.partition("=")
+    return [(key.strip(), int(v)) for v in values.split(",") if v.strip()]
+
+
+def make_index(args, dim):
+    """Returns (index label, build(data), set_param(key, value), search(q, k, threads), bytes())."""
+    ip = args.metric == "ip"
+    if args.system.startswith("faiss"):
+        import faiss
+        metric = faiss.METRIC_INNER_PRODUCT if ip else faiss.METRIC_L2
+        if args.system == "faiss-flat":
+            index = faiss.IndexFlatIP(dim) if ip else faiss.IndexFlatL2(dim)
+            label = "IndexFlatIP" if ip else "IndexFlatL2"
+        elif args.system == "faiss-hnsw":
+            index = faiss.IndexHNSWFlat(dim, args.m, metric)
+            index.hnsw.efConstruction = args.efc
+            label = f"IndexHNSWFlat(M={args.m},efc={args.efc})"
+        elif args.system == "faiss-ivf":
+            quantizer = faiss.IndexFlatIP(dim) if ip else faiss.IndexFlatL2(dim)
+            index = faiss.IndexIVFFlat(quantizer, dim, args.nlist, metric)
+            index._quantizer = quantizer  # keep it alive as long as the index
+            label = f"IndexIVFFlat(nlist={args.nlist})"
+        else:
+            raise ValueError(f"unknown system {args.system}")
+
+        def build(data):
+            faiss.omp_set_num_threads(args.threads)
+            if not index.is_trained:
+                index.train(data)
+            index.add(data)
+
+        def set_param(key, value):
+            if key == "ef":
+                index.hnsw.efSearch = value
+            elif key == "nprobe":
+                index.nprobe = value
+            elif key is not None:
+                raise ValueError(f"{args.system} has no search parameter {key}")
+
+        def search(q, k, threads):
+            faiss.omp_set_num_threads(threads)
+            return index.search(q, k)[1]
+
+        def nbytes():
+            return int(faiss.serialize_index(index).nbytes)
+
+        return label, build, set_param, search, nbytes
+
+    if args.system == "hnswlib":
+        import hnswlib
+        index = hnswlib.Index(space="ip" if ip else "l2", dim=dim)
+
+        def build(data):
+            index.init_index(max_elements=data.shape[0], ef_construction=args.efc, M=args.m)
+            index.add_items(data, np.arange(data.shape[0]), num_threads=args.threads)
+
+        def set_param(key, value):
+            if key == "ef":
+                index.set_ef(value)
+            elif key is not None:
+                raise ValueError(f"hnswlib has no search parameter {key}")
+
+        def search(q, k, threads):
+            return index.knn_query(q, k=k, num_threads=threads)[0]
+
+        def nbytes():
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "h.bin")
+                index.save_index(path)
+                return os.path.getsize(path)
+
+        return f"hnswlib(M={args.m},efc={args.efc})", build, set_param, search, nbytes
+    raise ValueError(f"unknown system {args.system}")
+
+
+def run(args):
+    base, queries = read_fvecs(args.base), read_fvecs(args.queries)
+    gt = read_ivecs(args.gt)
+    label, build, set_param, search, nbytes = make_index(args, base.shape[1])
+    t0 = time.perf_counter()
+    build(base)
+    build_s = time.perf_counter() - t0
+    n_lat = min(args.latency_queries or 1000, queries.shape[0])
+    report = {"system": args.system.split("-")[0], "dataset": args.dataset, "n": base.shape[0],
+              "dim": base.shape[1], "metric": args.metric, "k": args.k, "index": label,
+              "threads": args.threads, "build_s": build_s, "index_bytes": nbytes(),
+              "simd": args.simd, "runs": []}
+    for key, value in parse_sweep(args.sweep):
+        set_param(key, value)
+        search(queries[:16], args.k, args.threads)  # warm-up, as vecdex bench does
+        t0 = time.perf_counter()
+        found = search(queries, args.k, args.threads)
+        qps = queries.shape[0] / (time.perf_counter() - t0)
+        lat = []
+        for i in range(n_lat):
+            q = queries[i:i + 1]
+            t0 = time.perf_counter()
+            search(q, args.k, 1)
+            lat.append((time.perf_counter() - t0) * 1e6)
+        lat.sort()
+        pct = lambda p: lat[max(1, int(np.ceil(p * len(lat)))) - 1]  # noqa: E731 nearest rank
+        report["runs"].append({"params": "" if key is None else f"{key}={value}",
+                               "recall": recall_at_k(found, gt, args.k), "qps": qps,
+                               "p50_us": pct(0.50), "p99_us": pct(0.99)})
+    with open(args.json, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=1)
+
+
+def ground_truth(args):
+    import faiss
+    base, queries = read_fvecs(args.base), read_fvecs(args.queries)
+    index = faiss.IndexFlatIP(base.shape[1]) if args.metric == "ip" else faiss.IndexFlatL2(
+        base.shape[1])
+    index.add(base)
+    write_ivecs(args.out, index.search(queries, args.k)[1])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="FAISS / hnswlib side of compare_peers.py")
+    ap.add_argument("mode", choices=["gt", "run"])
+    ap.add_argument("--system", choices=["faiss-flat", "faiss-hnsw", "faiss-ivf", "hnswlib"])
+    ap.add_argument("--base", required=True)
+    ap.add_argument("--queries", required=True)
+    ap.add_argument("--gt")
+    ap.add_argument("--out")
+    ap.add_argument("--json")
+    ap.add_argument("--dataset", default="?")
+    ap.add_argument("--metric", choices=["l2", "ip"], default="l2")
+    ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--latency-queries", type=int, default=0)
+    ap.add_argument("--sweep", default="", help="one key, e.g. ef=16,32,64 or nprobe=1,4,16")
+    ap.add_argument("--m", type=int, default=32)
+    ap.add_argument("--efc", type=int, default=200)
+    ap.add_argument("--nlist", type=int, default=1024)
+    ap.add_argument("--simd", default="")
+    args = ap.parse_args(argv)
+    if args.mode == "gt":
+        ground_truth(args)
+    else:
+        run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
