@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@
 #include "testing/status_matchers.h"
 
 namespace vecdex::distance {
+
+// Test names and failure messages show the target, not the table's bytes.
+void PrintTo(const KernelTable& table, std::ostream* os) { *os << table.target_name; }
+
 namespace {
 
 constexpr size_t kDims[] = {1, 3, 17, 100, 784, 1536};
