@@ -56,6 +56,24 @@ struct KernelTable {
   void (*ip_f32_many)(const float* q, const float* base, size_t n, size_t dim, float* out) = nullptr;
   // Squared L2 norms of n contiguous rows.
   void (*norms_f32)(const float* base, size_t n, size_t dim, float* out) = nullptr;
+
+  // Codec kernels (codec_kernels.cc): an f32 query against one stored code of `dim` elements,
+  // with the signature of quant::PreparedQuery::DistanceFn so a codec hands them out as they are.
+  // Codes are raw bytes at any alignment: f16/bf16 codes are 2 * dim bytes of little-endian bits,
+  // u8 codes dim bytes. Accumulation is in f32.
+  using CodecDistanceFn = float (*)(const float* query, const uint8_t* code, size_t dim,
+                                    const float* params);
+  // sum_j (q_j - x_j)^2 and sum_j q_j x_j with x the widened f16 / bf16 code; params unused.
+  CodecDistanceFn l2_f32_f16 = nullptr;
+  CodecDistanceFn ip_f32_f16 = nullptr;
+  CodecDistanceFn l2_f32_bf16 = nullptr;
+  CodecDistanceFn ip_f32_bf16 = nullptr;
+  // SQ8 L2 in code units: sum_j params[j] * (q_j - c_j)^2 (params = dim weights, required).
+  CodecDistanceFn l2_sq8_weighted = nullptr;
+  // The same with one weight for every dimension: params[0] * sum_j (q_j - c_j)^2 (1 if null).
+  CodecDistanceFn l2_sq8_uniform = nullptr;
+  // params[0] + sum_j q_j * c_j (no offset if params is null).
+  CodecDistanceFn ip_f32_u8 = nullptr;
 };
 
 // The process's table: the best target the CPU supports, capped by the VECDEX_SIMD environment

@@ -111,4 +111,55 @@ void norms_f32(const float* base, size_t n, size_t dim, double* out) {
     out[i] = ip_f32(base + i * dim, base + i * dim, dim);
 }
 
+double l2_f32_f16(const float* q, const uint16_t* code, size_t dim) {
+  double sum = 0.0;
+  for (size_t i = 0; i < dim; ++i) {
+    const double d = static_cast<double>(q[i]) - static_cast<double>(f16_to_float(code[i]));
+    sum += d * d;
+  }
+  return sum;
+}
+double ip_f32_f16(const float* q, const uint16_t* code, size_t dim) {
+  double sum = 0.0;
+  for (size_t i = 0; i < dim; ++i)
+    sum += static_cast<double>(q[i]) * static_cast<double>(f16_to_float(code[i]));
+  return sum;
+}
+double l2_f32_bf16(const float* q, const uint16_t* code, size_t dim) {
+  double sum = 0.0;
+  for (size_t i = 0; i < dim; ++i) {
+    const double d = static_cast<double>(q[i]) - static_cast<double>(bf16_to_float(code[i]));
+    sum += d * d;
+  }
+  return sum;
+}
+double ip_f32_bf16(const float* q, const uint16_t* code, size_t dim) {
+  double sum = 0.0;
+  for (size_t i = 0; i < dim; ++i)
+    sum += static_cast<double>(q[i]) * static_cast<double>(bf16_to_float(code[i]));
+  return sum;
+}
+double l2_sq8_weighted(const float* q, const uint8_t* code, size_t dim, const float* w) {
+  double sum = 0.0;
+  for (size_t i = 0; i < dim; ++i) {
+    const double d = static_cast<double>(q[i]) - static_cast<double>(code[i]);
+    sum += static_cast<double>(w[i]) * d * d;
+  }
+  return sum;
+}
+double l2_sq8_uniform(const float* q, const uint8_t* code, size_t dim, float scale) {
+  double sum = 0.0;
+  for (size_t i = 0; i < dim; ++i) {
+    const double d = static_cast<double>(q[i]) - static_cast<double>(code[i]);
+    sum += d * d;
+  }
+  return static_cast<double>(scale) * sum;
+}
+double ip_f32_u8(const float* a, const uint8_t* code, size_t dim, float bias) {
+  double sum = 0.0;
+  for (size_t i = 0; i < dim; ++i)
+    sum += static_cast<double>(a[i]) * static_cast<double>(code[i]);
+  return static_cast<double>(bias) + sum;
+}
+
 }  // namespace vecdex::distance::reference

@@ -29,4 +29,16 @@ void l2_f32_many(const float* q, const float* base, size_t n, size_t dim, double
 void ip_f32_many(const float* q, const float* base, size_t n, size_t dim, double* out);
 void norms_f32(const float* base, size_t n, size_t dim, double* out);
 
+// Codec kernels (asymmetric: f32 query q against a stored code); see KernelTable's fields.
+double l2_f32_f16(const float* q, const uint16_t* code, size_t dim);
+double ip_f32_f16(const float* q, const uint16_t* code, size_t dim);
+double l2_f32_bf16(const float* q, const uint16_t* code, size_t dim);
+double ip_f32_bf16(const float* q, const uint16_t* code, size_t dim);
+// sum_j w_j (q_j - c_j)^2.
+double l2_sq8_weighted(const float* q, const uint8_t* code, size_t dim, const float* w);
+// scale * sum_j (q_j - c_j)^2.
+double l2_sq8_uniform(const float* q, const uint8_t* code, size_t dim, float scale);
+// bias + sum_j a_j c_j.
+double ip_f32_u8(const float* a, const uint8_t* code, size_t dim, float bias);
+
 }  // namespace vecdex::distance::reference
