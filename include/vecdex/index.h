@@ -53,6 +53,13 @@ struct IndexStats {
   std::vector<std::pair<std::string, std::string>> extra;  // family-specific figures
 };
 
+// Execution knobs for train() and add(); not properties of the index, so they are not saved.
+struct BuildOptions {
+  // Threads for training and insertion; 0 = all cores. A one-thread build is deterministic for
+  // a fixed seed (families with randomness take the seed as a build option in the spec).
+  uint32_t threads = 0;
+};
+
 // Thread safety (all families unless their docs say more): const methods (search, range_search,
 // stats, save) may run concurrently with each other; add, remove and train need exclusive access.
 class Index {
@@ -70,12 +77,12 @@ class Index {
 
   // Learns data-dependent parameters (centroids, codebooks). Families that need none accept and
   // ignore it. InvalidArgument for bad dims or non-finite values.
-  Status train(MatrixView data);
+  Status train(MatrixView data, const BuildOptions& options = {});
 
   // Adds data.rows vectors with the given external ids (ids.size() == data.rows). Ids must not
   // already be present (AlreadyExists) nor repeat within the call (InvalidArgument); no vector
   // may hold NaN/Inf. On error nothing was added. FailedPrecondition before train when needed.
-  Status add(std::span<const Id> ids, MatrixView data);
+  Status add(std::span<const Id> ids, MatrixView data, const BuildOptions& options = {});
 
   // Removes the given ids; returns how many were present. Unknown ids are skipped (counted out).
   // Unimplemented when the family cannot remove.
@@ -111,8 +118,9 @@ class Index {
   virtual std::vector<std::string> accepted_search_keys() const { return {"threads"}; }
 
  private:
-  virtual Status train_impl(MatrixView data) { return Status(); }
-  virtual Status add_impl(std::span<const Id> ids, MatrixView data) = 0;
+  virtual Status train_impl(MatrixView data, const BuildOptions& options) { return Status(); }
+  virtual Status add_impl(std::span<const Id> ids, MatrixView data,
+                          const BuildOptions& options) = 0;
   virtual Result<size_t> remove_impl(std::span<const Id> ids);
   // Fills out.ids/out.distances (already sized n*k and padded). Distances use the internal
   // "smaller is better" convention: squared L2, or the NEGATED inner product for ip/cosine;

@@ -53,14 +53,14 @@ Result<PreparedQueries> prepare_queries(MatrixView queries, Metric metric, std::
 
 }  // namespace
 
-Status Index::train(MatrixView data) {
+Status Index::train(MatrixView data, const BuildOptions& options) {
   VECDEX_RETURN_IF_ERROR(check_matrix(data, dim_, "train", "vectors"));
   VECDEX_RETURN_IF_ERROR(check_finite(data, "train", "vector"));
-  if (data.rows == 0) return train_impl(MatrixView{data.data, 0, dim_});
-  return train_impl(data);
+  if (data.rows == 0) return train_impl(MatrixView{data.data, 0, dim_}, options);
+  return train_impl(data, options);
 }
 
-Status Index::add(std::span<const Id> ids, MatrixView data) {
+Status Index::add(std::span<const Id> ids, MatrixView data, const BuildOptions& options) {
   if (ids.size() != data.rows) {
     return invalid_argument(fmt::format("add: {} ids for {} vectors; expected one id per vector",
                                         ids.size(), data.rows));
@@ -93,7 +93,7 @@ Status Index::add(std::span<const Id> ids, MatrixView data) {
   } catch (const std::bad_alloc&) {
     return resource_exhausted(fmt::format("add: out of memory checking {} ids", ids.size()));
   }
-  return add_impl(ids, data);
+  return add_impl(ids, data, options);
 }
 
 Result<size_t> Index::remove(std::span<const Id> ids) {

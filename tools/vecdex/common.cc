@@ -43,14 +43,13 @@ Result<Metric> parse_metric_option(std::string_view text) {
 
 Result<std::unique_ptr<Index>> build_index(std::string_view spec, const FloatMatrix& data,
                                            Metric metric, uint32_t threads) {
-  // TODO(#3): pass `threads` once the factory takes a build-time thread count (HNSW); Flat's build is
-  // a copy and needs none.
-  (void)threads;
   VECDEX_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, make_index(spec, data.dim, metric));
-  VECDEX_RETURN_IF_ERROR(index->train(data.view()));
+  BuildOptions options;
+  options.threads = threads;
+  VECDEX_RETURN_IF_ERROR(index->train(data.view(), options));
   std::vector<Id> ids(data.rows);
   std::iota(ids.begin(), ids.end(), Id{0});
-  VECDEX_RETURN_IF_ERROR(index->add(ids, data.view()));
+  VECDEX_RETURN_IF_ERROR(index->add(ids, data.view(), options));
   return index;
 }
 

@@ -1,7 +1,10 @@
 // Flat: exact (brute-force) search over contiguous float32 rows. The baseline every approximate
 // family is measured against, and the fallback for heavily filtered searches.
 // Single queries and small batches scan with the SIMD kernels; larger batches use OpenBLAS sgemm
-// with the norm trick (flat_search.cc). File sections: flat.ids, flat.vectors, flat.norms
+// with the norm trick (flat_search.cc). Once the index is large enough and its data has a
+// steep enough spectrum, a PCA projection is learned and searches prune with lower bounds from
+// it, still returning exact results (pca_bounds.h, flat_pruned_search.cc). File sections:
+// flat.ids, flat.vectors, flat.norms, and with a projection flat.pca, flat.proj, flat.pnorms
 // (docs/file-format.md §flat).
 #pragma once
 
@@ -14,6 +17,7 @@
 #include "core/aligned_buffer.h"
 #include "core/distance/distance.h"
 #include "index/factory/registry.h"
+#include "index/flat/pca_bounds.h"
 #include "index/index_file.h"
 #include "vecdex/index.h"
 
@@ -22,17 +26,28 @@ namespace vecdex::flat {
 // The registry entry for "Flat".
 factory::FamilyEntry family_entry();
 
+// Build-time knobs (not in the factory string; tests and benchmarks construct FlatIndex with
+// them directly).
+struct FlatOptions {
+  bool prune = true;             // learn a projection when it pays, and prune searches with it
+  size_t prune_min_rows = 8192;  // learn it when an add first brings the index to this size
+  PcaLearnOptions pca;
+};
+
 // Exact index. Rows live contiguously (row s at vectors + s * dim, 64-byte aligned base) with
 // their squared L2 norms; ids_[s] is the external id of slot s and slot_of_ maps back.
 // Invariants: ids_.size() == size(); slot_of_[ids_[s]] == s; cosine rows are unit-norm.
 // Remove moves the last row into the freed slot (swap-with-last), so slots stay dense.
+// With a projection (pca_), proj_ holds every row's augmented form and pnorms_ its squared norm,
+// slot for slot like the rows; rows added after learning are projected with the same P (bounds
+// stay valid, only looser if the data drifts).
 // After load, rows and norms are read in place from the file image (the read buffer, or the
 // mapping with LoadOptions::mmap); the first add/remove copies them into owned memory.
 // Thread safety: search, range_search, stats and save may run concurrently with each other;
 // add and remove need exclusive access (no concurrent calls of any kind).
 class FlatIndex final : public Index {
  public:
-  FlatIndex(size_t dim, Metric metric, std::string spec);
+  FlatIndex(size_t dim, Metric metric, std::string spec, FlatOptions options = {});
 
   size_t size() const override { return ids_.size(); }
   bool supports_remove() const override { return true; }
@@ -44,7 +59,8 @@ class FlatIndex final : public Index {
                                              const LoadOptions& options);
 
  private:
-  Status add_impl(std::span<const Id> ids, MatrixView data) override;
+  Status add_impl(std::span<const Id> ids, MatrixView data,
+                  const BuildOptions& options) override;
   Result<size_t> remove_impl(std::span<const Id> ids) override;
   Status search_impl(MatrixView queries, size_t k, const SearchParams& params,
                      const Filter* filter, SearchResults& out) const override;
@@ -55,6 +71,12 @@ class FlatIndex final : public Index {
   // Copies file-backed rows and norms into owned buffers (copy-on-write before mutation).
   Status make_owned();
   void refresh_views();
+  // Learns the projection when the index first reaches options_.prune_min_rows (add_impl).
+  void maybe_learn_projection();
+  // Projects rows [from, size()) into owned_proj_ / owned_pnorms_ (already sized).
+  Status project_tail(size_t from);
+  // Forgets the projection (searches fall back to the unpruned paths; results stay exact).
+  void drop_projection();
 
   const distance::KernelTable* kernels_;
   std::vector<Id> ids_;
@@ -65,6 +87,14 @@ class FlatIndex final : public Index {
   bool mapped_ = false;                                   // file_ is an mmap
   const float* vectors_ = nullptr;                        // size() * dim() floats
   const float* norms_ = nullptr;                          // size() floats
+  FlatOptions options_;
+  std::unique_ptr<PcaModel> pca_;  // null: no pruning
+  bool pca_tried_ = false;         // learning ran (or a file said so); never retried
+  AlignedBuffer<float> owned_proj_;
+  AlignedBuffer<float> owned_pnorms_;
+  const float* proj_ = nullptr;    // size() x pca_->width floats
+  const float* pnorms_ = nullptr;  // size() floats
+  float pnorm_max_ = 0.0f;         // >= every pnorms_[s]
 };
 
 }  // namespace vecdex::flat

@@ -6,6 +6,11 @@
 //            ||q - x||^2 = ||q||^2 + ||x||^2 - 2 q.x with row norms kept by the index; ||q||^2 is
 //            the same for every row, so it is added only to the k survivors.
 //  - subset: filters allowing few ids. Distances only for the allowed slots.
+//  - pruned: scan and blas again, but over the short PCA-augmented rows, which bound every
+//            distance; only rows whose bound can beat the k-th exact distance are scored
+//            exactly (flat_pruned_search.cc). Used whenever the index holds a projection;
+//            a batch first runs one query group as a probe and keeps pruning only if the share
+//            of rows it had to score exactly is well below break-even (search_common.h).
 // All paths fuse top-k selection with a threshold check, so most distances never touch a heap.
 // Work is split over the shared ThreadPool by query groups; scratch is per worker, per call.
 #include <algorithm>
@@ -23,97 +28,15 @@
 #include "core/thread_pool.h"
 #include "core/topk.h"
 #include "index/flat/flat_index.h"
+#include "index/flat/search_common.h"
 
 namespace vecdex::flat {
 namespace {
 
 constexpr size_t kBlasMinQueries = 16;   // below this, scanning beats sgemm
-constexpr size_t kQueryBlock = 512;      // queries per sgemm (rows of C)      // queries per sgemm (rows of C)
-constexpr size_t kRowBlockBlas = 1024;   // base rows per sgemm (columns of C, 2 MB with 512 queries)   // base rows per sgemm (columns of C)
+constexpr size_t kQueryBlock = 512;      // queries per sgemm (rows of C)
 constexpr size_t kRowBlockScan = 256;    // base rows per kernel block (~800 KB at dim 784)
 constexpr size_t kHeapBudget = size_t{1} << 22;  // heap entries per worker (bounds k x block)
-constexpr size_t kChunk = 16;            // candidates tested branch-free before any heap work
-
-// What the search loops need, resolved once per call.
-struct Scan {
-  const float* vectors;
-  const float* norms;
-  size_t n;
-  size_t dim;
-  bool l2;
-  const uint8_t* mask;  // allowed[slot], or nullptr for "all"
-  const distance::KernelTable* kernels;
-};
-
-// Offers dist[j] (+ add[j] when kAdd) for slots first + j, j < count, to heap. Chunks of kChunk
-// are first tested without branches (vectorisable); only chunks holding a candidate below the
-// threshold are walked one by one.
-template <bool kAdd, bool kMask>
-inline void offer(const float* dist, const float* add, const uint8_t* mask, size_t count,
-                  Slot first, TopK<Slot>& heap) {
-  float thr = heap.threshold();
-  size_t j = 0;
-  for (; j + kChunk <= count; j += kChunk) {
-    int hit = 0;
-    for (size_t t = 0; t < kChunk; ++t) {
-      float d = kAdd ? dist[j + t] + add[j + t] : dist[j + t];
-      hit |= d <= thr;
-    }
-    if (hit == 0) continue;
-    for (size_t t = j; t < j + kChunk; ++t) {
-      if (kMask && mask[t] == 0) continue;
-      float d = kAdd ? dist[t] + add[t] : dist[t];
-      if (d <= thr) {
-        heap.push(d, first + static_cast<Slot>(t));
-        thr = heap.threshold();
-      }
-    }
-  }
-  for (; j < count; ++j) {
-    if (kMask && mask[j] == 0) continue;
-    float d = kAdd ? dist[j] + add[j] : dist[j];
-    if (d <= thr) {
-      heap.push(d, first + static_cast<Slot>(j));
-      thr = heap.threshold();
-    }
-  }
-}
-
-inline void offer_block(const float* dist, const float* add, const uint8_t* mask, size_t count,
-                        Slot first, TopK<Slot>& heap) {
-  if (add != nullptr) {
-    if (mask != nullptr) {
-      offer<true, true>(dist, add, mask, count, first, heap);
-    } else {
-      offer<true, false>(dist, add, nullptr, count, first, heap);
-    }
-  } else if (mask != nullptr) {
-    offer<false, true>(dist, nullptr, mask, count, first, heap);
-  } else {
-    offer<false, false>(dist, nullptr, nullptr, count, first, heap);
-  }
-}
-
-// Per-worker scratch, allocated once per search call.
-struct Scratch {
-  AlignedBuffer<float> block;  // distances of the current block
-  std::vector<TopK<Slot>> heaps;
-  std::vector<float> out_dist;
-  std::vector<Slot> out_slot;
-};
-
-// Moves heap contents into row q of `out` (slot -> id; plus ||q||^2 for the BLAS L2 path).
-void emit(TopK<Slot>& heap, Scratch& s, const std::vector<Id>& ids, float add, bool clamp,
-          size_t q, SearchResults& out) {
-  size_t got = heap.extract_sorted(s.out_dist.data(), s.out_slot.data());
-  Id* row_ids = out.ids.data() + q * out.k;
-  float* row_dist = out.distances.data() + q * out.k;
-  for (size_t i = 0; i < got; ++i) {
-    float d = s.out_dist[i] + add;
-    row_dist[i] = clamp && d < 0.0f ? 0.0f : d;
-    row_ids[i] = ids[s.out_slot[i]];
-  }
-}
 
 // Queries [q0, q1) scanned together over all rows with the *_many kernels.
 void scan_group(const Scan& sc, MatrixView queries, size_t q0, size_t q1, size_t kk, Scratch& s,
@@ -226,38 +149,81 @@ Status FlatIndex::search_impl(MatrixView queries, size_t k, const SearchParams& 
   const size_t want = nq == 1 ? 1 : params.threads.value_or(0);
   const size_t threads = pool.effective_threads(nq, want);
   const bool blas = !use_subset && nq >= kBlasMinQueries;
+  const bool pruned = !use_subset && pca_ != nullptr && options_.prune;
   // Queries per task. For BLAS the split depends only on nq (never on the thread count), so
   // every query sees the same sgemm shapes and results are bit-identical for any `threads`;
   // ~16 tasks keep small batches balanced. Scans are exact per (query, row) and split evenly.
+  // (Pruned results are exact kernel distances whatever the split.)
   size_t per_task = (nq + threads - 1) / threads;
   if (blas) per_task = std::clamp<size_t>((nq + 15) / 16, kBlasMinQueries, kQueryBlock);
   per_task = std::max<size_t>(1, std::min(per_task, kHeapBudget / kk));
   const size_t tasks = (nq + per_task - 1) / per_task;
-  const size_t block_floats = use_subset ? 0 : (blas ? per_task * kRowBlockBlas : kRowBlockScan);
+  size_t block_floats = use_subset ? 0 : (blas ? per_task * kRowBlockBlas : kRowBlockScan);
+  if (pruned && !blas) block_floats = n;  // one bound per row for the query in hand
 
   std::vector<Scratch> scratch(threads);
+  std::vector<float> bound_terms;
+  Bounds bounds{pca_.get(), proj_, pnorms_, pnorm_max_, nullptr};
   try {
     for (Scratch& s : scratch) {
       VECDEX_RETURN_IF_ERROR(s.block.resize_exact(block_floats));
       s.heaps.resize(use_subset ? 1 : per_task);
       s.out_dist.resize(kk);
       s.out_slot.resize(kk);
+      if (pruned) {
+        const size_t group = blas ? per_task : 1;
+        VECDEX_RETURN_IF_ERROR(s.query_aug.resize_exact(group * pca_->width));
+        s.query_norm.resize(group);
+        s.seed_heaps.resize(group);
+        s.seeds.resize(group * kk);
+        s.seed_count.resize(group);
+        s.seed_pos.resize(group);
+      }
+    }
+    if (pruned && blas) {
+      bound_terms.resize(n);
+      fill_bound_terms(sc, bounds, bound_terms.data());
+      bounds.add = bound_terms.data();
     }
   } catch (const std::bad_alloc&) {
     return resource_exhausted(fmt::format("search: out of memory for k={} scratch", k));
   }
-  pool.parallel_for(tasks, threads, [&](size_t task, size_t worker) {
+  std::vector<Status> failures(tasks);
+  bool prune_batch = pruned && blas;
+  auto run_task = [&](size_t task, size_t worker) {
     size_t q0 = task * per_task;
     size_t q1 = std::min(nq, q0 + per_task);
     Scratch& s = scratch[worker];
-    if (use_subset) {
-      subset_group(sc, queries, q0, q1, kk, subset, s, ids_, out);
-    } else if (blas) {
-      blas_group(sc, queries, q0, q1, kk, s, ids_, out);
-    } else {
-      scan_group(sc, queries, q0, q1, kk, s, ids_, out);
+    try {
+      if (use_subset) {
+        subset_group(sc, queries, q0, q1, kk, subset, s, ids_, out);
+      } else if (prune_batch) {
+        failures[task] = pruned_blas_group(sc, bounds, queries, q0, q1, kk, s, ids_, out);
+      } else if (pruned && !blas) {
+        failures[task] = pruned_scan_group(sc, bounds, queries, q0, q1, kk, s, ids_, out);
+      } else if (blas) {
+        blas_group(sc, queries, q0, q1, kk, s, ids_, out);
+      } else {
+        scan_group(sc, queries, q0, q1, kk, s, ids_, out);
+      }
+    } catch (const std::bad_alloc&) {  // tasks must not throw across the pool
+      failures[task] = resource_exhausted("search: out of memory in a pruned search task");
     }
+  };
+  size_t first = 0;
+  if (prune_batch && tasks > 1) {
+    // Probe: the first query group runs alone; if its share of rows scored exactly shows the
+    // bounds do not pay on this data, the other groups take the plain sgemm path. The choice
+    // depends only on the data and nq, never on timing or the thread count.
+    run_task(0, 0);
+    first = 1;
+    const double rate = double(scratch[0].scored) / (double(per_task) * double(n));
+    prune_batch = rate <= 0.5 * break_even_scored_share(dim(), pca_->width);
+  }
+  pool.parallel_for(tasks - first, threads, [&](size_t task, size_t worker) {
+    run_task(task + first, worker);
   });
+  for (const Status& st : failures) VECDEX_RETURN_IF_ERROR(st);
   return Status();
 }
 
