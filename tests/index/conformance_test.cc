@@ -27,6 +27,10 @@ struct SpecCase {
 };
 const SpecCase kSpecs[] = {
     {"Flat", 0.999},
+    {"HNSW32", 0.97},
+    {"HNSW16,efc=100", 0.95},
+    {"HNSW32,SQ8", 0.85},
+    {"HNSW16,SQ8,Refine", 0.95},
 };
 
 constexpr size_t kDim = 24;

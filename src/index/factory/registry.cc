@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "index/flat/flat_index.h"
+#include "index/hnsw/hnsw_index.h"
 
 namespace vecdex::factory {
 
@@ -11,6 +12,7 @@ const Registry& Registry::global() {
   // One line per family. Order is the order users see in "expected one of: ..." messages.
   static const Registry registry({
       flat::family_entry(),
+      hnsw::family_entry(),
   });
   return registry;
 }

@@ -1,0 +1,137 @@
+// The HNSW walk (Malkov & Yashunin, Alg. 2 and 5): greedy descent through the upper levels and
+// an ef-wide beam on one level, templated over the scorer so the distance is inlined into the
+// loop. Used by both queries and insertion. Unfiltered walks only; filtered_search.cc has the
+// filtered variants.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "index/hnsw/graph.h"
+#include "index/hnsw/visited_pool.h"
+
+namespace vecdex::hnsw {
+
+// The beam W of the paper as one sorted array of at most `capacity` (distance, slot) pairs with
+// an "expanded" flag per entry. Expanding the best unexpanded entry until none is left is
+// the paper's two-heap loop (candidates C, results W, |W| = ef) with both heaps merged: an
+// entry that falls off the end of W is exactly a candidate the paper would never expand.
+// Ties keep insertion order, so a walk is deterministic. Not thread-safe; reused per thread.
+class BeamPool {
+ public:
+  void reset(size_t capacity) {
+    if (dist_.size() < capacity + 1) {
+      dist_.resize(capacity + 1);
+      slot_.resize(capacity + 1);
+    }
+    capacity_ = capacity;
+    size_ = 0;
+    cursor_ = 0;
+  }
+  size_t size() const { return size_; }
+  bool full() const { return size_ == capacity_; }
+  // Whether a candidate at distance d would be kept.
+  bool accepts(float d) const { return size_ < capacity_ || d < dist_[size_ - 1]; }
+  float dist(size_t i) const { return dist_[i]; }
+  Slot slot(size_t i) const { return slot_[i] & kSlotMask; }
+
+  // Inserts (d, s) in order; the caller checked accepts(d).
+  void insert(float d, Slot s) {
+    size_t pos = static_cast<size_t>(
+        std::upper_bound(dist_.data(), dist_.data() + size_, d) - dist_.data());
+    size_t moved = (size_ < capacity_ ? size_ : capacity_ - 1) - pos;
+    if (moved > 0) {
+      std::memmove(dist_.data() + pos + 1, dist_.data() + pos, moved * sizeof(float));
+      std::memmove(slot_.data() + pos + 1, slot_.data() + pos, moved * sizeof(uint32_t));
+    }
+    dist_[pos] = d;
+    slot_[pos] = s;
+    if (size_ < capacity_) ++size_;
+    if (pos < cursor_) cursor_ = pos;
+  }
+  bool has_next() const { return cursor_ < size_; }
+  // Marks the best unexpanded entry expanded and returns its slot.
+  Slot pop_next() {
+    Slot s = slot_[cursor_] & kSlotMask;
+    slot_[cursor_] |= kExpanded;
+    while (cursor_ < size_ && (slot_[cursor_] & kExpanded) != 0) ++cursor_;
+    return s;
+  }
+
+  static constexpr uint32_t kExpanded = 0x80000000u;
+  static constexpr uint32_t kSlotMask = 0x7fffffffu;
+
+ private:
+  std::vector<float> dist_;
+  std::vector<uint32_t> slot_;
+  size_t capacity_ = 0;
+  size_t size_ = 0;
+  size_t cursor_ = 0;
+};
+
+// Prefetches up to `bytes` of a code: the walk is memory-bound, so the next neighbour's vector
+// is requested while the current one is scored.
+inline void prefetch_code(const uint8_t* p, size_t bytes) {
+  for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off, 0, 3);
+}
+
+// Greedy descent (ef = 1) from `cur` on levels from_level .. to_level + 1; leaves the closest
+// node found in cur / cur_dist.
+template <typename Scorer>
+void greedy_descent(const Graph& g, const Scorer& score, int from_level, int to_level, Slot& cur,
+                    float& cur_dist) {
+  for (int level = from_level; level > to_level; --level) {
+    const uint32_t cap = g.capacity_at(level);
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      const uint32_t* list = g.list(cur, level);
+      uint32_t n = std::min(load_word(list), cap);
+      for (uint32_t i = 0; i < n; ++i) {
+        Slot nb = load_word(list + 1 + i);
+        float d = score(g.code(nb));
+        if (d < cur_dist) {
+          cur_dist = d;
+          cur = nb;
+          changed = true;
+        }
+      }
+    }
+  }
+}
+
+// Beam search on one level from (entry, entry_dist) with width pool's capacity (set by the
+// caller with pool.reset(ef)). On return the pool holds the best nodes found, ascending.
+template <typename Scorer>
+void search_layer(const Graph& g, const Scorer& score, int level, Slot entry, float entry_dist,
+                  VisitedTable& visited, BeamPool& pool) {
+  const uint32_t cap = g.capacity_at(level);
+  const size_t code_bytes = g.layout().code_bytes;
+  const size_t prefetch_bytes = std::min<size_t>(code_bytes, 256);
+  visited.next_epoch();
+  visited.mark(entry);
+  pool.insert(entry_dist, entry);
+  Slot fresh[1024 + 1];
+  while (pool.has_next()) {
+    const Slot c = pool.pop_next();
+    const uint32_t* list = g.list(c, level);
+    const uint32_t n = std::min(load_word(list), cap);
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      Slot nb = load_word(list + 1 + i);
+      if (visited.test_and_mark(nb)) continue;
+      fresh[count++] = nb;
+      prefetch_code(g.code(nb), prefetch_bytes);
+    }
+    for (uint32_t j = 0; j < count; ++j) {
+      if (j + 1 < count) prefetch_code(g.code(fresh[j + 1]), code_bytes);
+      float d = score(g.code(fresh[j]));
+      if (pool.accepts(d)) pool.insert(d, fresh[j]);
+    }
+  }
+}
+
+}  // namespace vecdex::hnsw
