@@ -1,8 +1,12 @@
 #!/usr/bin/python3
 """Peer side of bench/compare_peers.py: exact ground truth with FAISS, and FAISS / hnswlib runs
-under the same protocol as `vecdex bench` (build timed; per parameter set: the whole query set
-as one batch with --threads, then single queries one at a time on one thread for p50/p99;
-recall@k against the ground truth). Writes a report in vecdex's bench JSON shape plus "system".
+under the same protocol as `vecdex bench` (build timed, with --build-threads; per parameter set:
+the whole query set as one batch with --threads, then single queries one at a time on one thread
+for p50/p99; recall@k against the ground truth). Writes a report in vecdex's bench JSON shape
+plus "system": "faiss" (Debian's generic build) or "hnswlib-py" (Debian's SSE-only
+python3-hnswlib; the hnswlib to beat is bench/hnswlib_native, not this one).
+The base is read once (memory-mapped, one float32 copy) and dropped after the build: FAISS and
+hnswlib keep their own copy.
 
 compare_peers.py runs each invocation in its own process with OMP_NUM_THREADS and
 OPENBLAS_NUM_THREADS set, because OpenBLAS fixes its thread count when it is loaded.
@@ -21,14 +25,20 @@ import time
 import numpy as np
 
 
-def read_fvecs(path):
-    raw = np.fromfile(path, dtype=np.int32)
+def read_fvecs(path, max_rows=0):
+    """float32 rows of an .fvecs file (the first max_rows, 0 = all): one copy in memory."""
+    raw = np.memmap(path, dtype=np.int32, mode="r")
     if raw.size == 0:
         raise ValueError(f"{path}: empty file")
     dim = int(raw[0])
     if dim <= 0 or raw.size % (dim + 1) != 0:
         raise ValueError(f"{path}: not an .fvecs file (dim {dim}, {raw.size * 4} bytes)")
-    return np.ascontiguousarray(raw.reshape(-1, dim + 1)[:, 1:].view(np.float32))
+    rows = raw.reshape(-1, dim + 1)
+    if max_rows:
+        rows = rows[:max_rows]
+    out = np.array(rows[:, 1:].view(np.float32), dtype=np.float32, order="C")
+    del raw, rows
+    return out
 
 
 def read_any(path):
@@ -54,9 +64,12 @@ def read_ivecs(path):
 
 
 def write_ivecs(path, ids):
+    """Writes atomically (a temporary name, then rename): a cache never holds half a file."""
     ids = np.asarray(ids, dtype=np.int32)
     col = np.full((ids.shape[0], 1), ids.shape[1], dtype=np.int32)
-    np.hstack([col, ids]).tofile(path)
+    tmp = path + ".tmp"
+    np.hstack([col, ids]).tofile(tmp)
+    os.replace(tmp, path)
 
 
 def recall_at_k(found, gt, k):
@@ -88,7 +101,7 @@ def make_index(args, dim):
         elif args.system == "faiss-hnsw":
             index = faiss.IndexHNSWFlat(dim, args.m, metric)
             index.hnsw.efConstruction = args.efc
-            label = f"IndexHNSWFlat(M={args.m},efc={args.efc})"
+            label = f"IndexHNSWFlat M={args.m} efc={args.efc}"
         elif args.system == "faiss-ivf":
             quantizer = faiss.IndexFlatIP(dim) if ip else faiss.IndexFlatL2(dim)
             index = faiss.IndexIVFFlat(quantizer, dim, args.nlist, metric)
@@ -98,7 +111,7 @@ def make_index(args, dim):
             raise ValueError(f"unknown system {args.system}")
 
         def build(data):
-            faiss.omp_set_num_threads(args.threads)
+            faiss.omp_set_num_threads(args.build_threads)
             if not index.is_trained:
                 index.train(data)
             index.add(data)
@@ -116,7 +129,10 @@ def make_index(args, dim):
             return index.search(q, k)[1]
 
         def nbytes():
-            return int(faiss.serialize_index(index).nbytes)
+            with tempfile.TemporaryDirectory() as d:  # on disk: no second copy in memory
+                path = os.path.join(d, "f.index")
+                faiss.write_index(index, path)
+                return os.path.getsize(path)
 
         return label, build, set_param, search, nbytes
 
@@ -126,7 +142,7 @@ def make_index(args, dim):
 
         def build(data):
             index.init_index(max_elements=data.shape[0], ef_construction=args.efc, M=args.m)
-            index.add_items(data, np.arange(data.shape[0]), num_threads=args.threads)
+            index.add_items(data, np.arange(data.shape[0]), num_threads=args.build_threads)
 
         def set_param(key, value):
             if key == "ef":
@@ -143,20 +159,32 @@ def make_index(args, dim):
                 index.save_index(path)
                 return os.path.getsize(path)
 
-        return f"hnswlib(M={args.m},efc={args.efc})", build, set_param, search, nbytes
+        return f"hnswlib-py M={args.m} efc={args.efc}", build, set_param, search, nbytes
     raise ValueError(f"unknown system {args.system}")
 
 
+SYSTEMS = {"faiss-flat": "faiss", "faiss-hnsw": "faiss", "faiss-ivf": "faiss",
+           "hnswlib": "hnswlib-py"}
+
+
 def run(args):
-    base, queries = read_fvecs(args.base), read_fvecs(args.queries)
+    if args.build_threads is None:
+        args.build_threads = args.threads
+    queries = read_fvecs(args.queries, args.max_queries)
     gt = read_ivecs(args.gt)
-    label, build, set_param, search, nbytes = make_index(args, base.shape[1])
+    if gt.shape[0] < queries.shape[0] or gt.shape[1] < args.k:
+        raise ValueError(f"{args.gt}: {gt.shape[0]} x {gt.shape[1]} ids, need "
+                         f"{queries.shape[0]} rows and {args.k} columns")
+    base = read_fvecs(args.base)
+    n, dim = base.shape
+    label, build, set_param, search, nbytes = make_index(args, dim)
     t0 = time.perf_counter()
     build(base)
     build_s = time.perf_counter() - t0
+    del base  # the index holds its own copy
     n_lat = min(args.latency_queries or 1000, queries.shape[0])
-    report = {"system": args.system.split("-")[0], "dataset": args.dataset, "n": base.shape[0],
-              "dim": base.shape[1], "metric": args.metric, "k": args.k, "index": label,
+    report = {"system": SYSTEMS[args.system], "dataset": args.dataset, "n": n,
+              "dim": dim, "metric": args.metric, "k": args.k, "index": label,
               "threads": args.threads, "build_s": build_s, "index_bytes": nbytes(),
               "simd": args.simd, "runs": []}
     for key, value in parse_sweep(args.sweep):
@@ -182,10 +210,12 @@ def run(args):
 
 def ground_truth(args):
     import faiss
-    base, queries = read_fvecs(args.base), read_fvecs(args.queries)
-    index = faiss.IndexFlatIP(base.shape[1]) if args.metric == "ip" else faiss.IndexFlatL2(
-        base.shape[1])
+    base = read_fvecs(args.base)
+    dim = base.shape[1]
+    index = faiss.IndexFlatIP(dim) if args.metric == "ip" else faiss.IndexFlatL2(dim)
     index.add(base)
+    del base  # IndexFlat holds its own copy
+    queries = read_fvecs(args.queries, args.max_queries)
     write_ivecs(args.out, index.search(queries, args.k)[1])
 
 
@@ -201,7 +231,9 @@ def main(argv=None):
     ap.add_argument("--dataset", default="?")
     ap.add_argument("--metric", choices=["l2", "ip"], default="l2")
     ap.add_argument("--k", type=int, default=10)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="threads of the batch search")
+    ap.add_argument("--build-threads", type=int, default=None, help="default: --threads")
+    ap.add_argument("--max-queries", type=int, default=0, help="first N queries only (0 = all)")
     ap.add_argument("--latency-queries", type=int, default=0)
     ap.add_argument("--sweep", default="", help="one key, e.g. ef=16,32,64 or nprobe=1,4,16")
     ap.add_argument("--m", type=int, default=32)

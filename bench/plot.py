@@ -30,9 +30,16 @@ def load_reports(paths):
     return reports
 
 
+# How each peer build is to be read (bench/compare_peers.py, issue 3's "Bar").
+NOTES = {"hnswlib-native": "the bar", "faiss": "generic build", "hnswlib-py": "SSE build"}
+
+
 def label(report):
     system = report.get("system", "vecdex")
-    return f"{system} {report.get('index', '?')} (t={report.get('threads', '?')})"
+    index = str(report.get("index", "?"))
+    text = index if index.startswith(system) else f"{system} {index}"
+    note = NOTES.get(system)
+    return f"{text} (t={report.get('threads', '?')}" + (f", {note})" if note else ")")
 
 
 def main(argv=None):

@@ -2,9 +2,12 @@
 // Builds the index (timed), then for each --sweep parameter set: the whole query set as ONE
 // batch search with --threads (qps), then single queries one at a time on one thread (p50/p99
 // latency), and recall@k against exact ground truth (--gt, or brute force computed here).
+// --filter-fraction F searches with a seeded random filter allowing F of the ids (ground truth
+// then exact over the allowed ids); --build-threads sets the build apart from --threads.
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,7 @@
 #include "bench_report.h"
 #include "commands.h"
 #include "common.h"
+#include "filter_option.h"
 #include "plot_runner.h"
 #include "progress.h"
 #include "recall.h"
@@ -32,6 +36,9 @@ struct BenchOptions {
   std::string spec = "Flat";
   std::string sweep;
   uint32_t threads = 1;
+  uint32_t build_threads = 0;                // used when --build-threads is given
+  CLI::Option* build_threads_given = nullptr;
+  FilterOption filter;                       // --filter-fraction, --filter-seed
   std::string json;
   std::string plot;
   std::string name;
@@ -73,15 +80,16 @@ Result<IdMatrix> load_gt(const BenchOptions& o, size_t n_base, size_t n_queries)
 // One parameter set: batch QPS, recall, then single-query latency.
 Result<BenchRun> run_one(const Index& index, const FloatMatrix& queries, const IdMatrix& gt,
                          const BenchOptions& o, const std::string& text, SearchParams params,
-                         size_t latency_queries) {
+                         size_t latency_queries, const Filter* filter) {
   BenchRun run;
   run.params = text;
   if (!params.threads) params.threads = o.threads;  // a swept "threads" value wins
   size_t warm = std::min<size_t>(queries.rows, 16);
   VECDEX_RETURN_IF_ERROR(index.search(MatrixView{queries.data.data(), warm, queries.dim}, o.k,
-                                      params).status());
+                                      params, filter).status());
   Stopwatch batch;
-  VECDEX_ASSIGN_OR_RETURN(SearchResults results, index.search(queries.view(), o.k, params));
+  VECDEX_ASSIGN_OR_RETURN(SearchResults results,
+                          index.search(queries.view(), o.k, params, filter));
   double seconds = batch.seconds();
   run.qps = seconds > 0 ? static_cast<double>(queries.rows) / seconds : 0;
   VECDEX_ASSIGN_OR_RETURN(run.recall, recall_at_k(results, gt, o.k));
@@ -94,7 +102,7 @@ Result<BenchRun> run_one(const Index& index, const FloatMatrix& queries, const I
   for (size_t i = 0; i < latency_queries; ++i) {
     MatrixView one{queries.row(i), 1, queries.dim};
     Stopwatch single;
-    Result<SearchResults> r = index.search(one, o.k, params);
+    Result<SearchResults> r = index.search(one, o.k, params, filter);
     micros.push_back(single.seconds() * 1e6);
     VECDEX_RETURN_IF_ERROR(r.status());
     progress.update(i + 1);
@@ -125,8 +133,23 @@ Status run_bench(const BenchOptions& o) {
                                         o.queries, queries.dim, o.base, base.dim));
   }
 
+  std::optional<Filter> filter;
+  if (o.filter.active()) {
+    if (!o.gt.empty()) {
+      return invalid_argument("--gt cannot be combined with --filter-fraction: ground truth is "
+                              "computed exactly over the allowed ids");
+    }
+    VECDEX_ASSIGN_OR_RETURN(filter, make_fraction_filter(base.rows, o.filter.fraction,
+                                                         o.filter.seed));
+  }
+
   IdMatrix gt;
-  if (!o.gt.empty()) {
+  if (filter) {
+    progress_note(fmt::format("exact filtered ground truth ({} of {} ids allowed) ...",
+                              filter->count(), base.rows));
+    VECDEX_ASSIGN_OR_RETURN(gt, filtered_exact_neighbours(base, queries, o.k, metric, *filter,
+                                                          /*threads=*/0));
+  } else if (!o.gt.empty()) {
     VECDEX_ASSIGN_OR_RETURN(gt, load_gt(o, base.rows, queries.rows));
   } else {
     // Before the benchmarked index exists, so the two copies of the base are never both alive.
@@ -137,7 +160,9 @@ Status run_bench(const BenchOptions& o) {
   progress_note(fmt::format("building {} over {} x {} ...", o.spec, base.rows, base.dim));
   Stopwatch build;
   VECDEX_ASSIGN_OR_RETURN(std::unique_ptr<Index> index,
-                          build_index(o.spec, base, metric, o.threads));
+                          build_index(o.spec, base, metric,
+                                      o.build_threads_given->count() > 0 ? o.build_threads
+                                                                         : o.threads));
   BenchReport report;
   report.build_s = build.seconds();
   IndexStats stats = index->stats();
@@ -153,7 +178,8 @@ Status run_bench(const BenchOptions& o) {
 
   // Reject parameters the family does not take before any output, not midway through a sweep.
   for (size_t i = 0; i < sweep.size(); ++i) {
-    Status probe = index->search(MatrixView{queries.row(0), 1, queries.dim}, o.k, param_sets[i])
+    Status probe = index->search(MatrixView{queries.row(0), 1, queries.dim}, o.k, param_sets[i],
+                                 filter ? &*filter : nullptr)
                        .status();
     if (!probe.ok()) return probe.with_context(fmt::format("--sweep \"{}\"", sweep[i]));
   }
@@ -164,9 +190,13 @@ Status run_bench(const BenchOptions& o) {
              report.dataset, report.n, report.dim, report.metric, report.k, report.index,
              report.threads, report.build_s, report.index_bytes, report.simd, queries.rows,
              latency_queries);
+  if (filter) {
+    fmt::print("filter: {} of {} ids allowed (--filter-fraction {}, --filter-seed {})\n",
+               filter->count(), base.rows, o.filter.fraction, o.filter.seed);
+  }
   for (size_t i = 0; i < sweep.size(); ++i) {
     Result<BenchRun> run = run_one(*index, queries, gt, o, sweep[i], param_sets[i],
-                                   latency_queries);
+                                   latency_queries, filter ? &*filter : nullptr);
     if (!run.ok()) return run.status().with_context(fmt::format("params \"{}\"", sweep[i]));
     report.runs.push_back(*run);
   }
@@ -196,6 +226,10 @@ Command add_bench_command(CLI::App& root) {
   sub->add_option("--sweep", o->sweep, "Search-parameter sweep, e.g. \"nprobe=4,8;rerank=20,100\"");
   sub->add_option("--threads", o->threads, "Threads of the batch search (0 = all cores)")
       ->capture_default_str();
+  o->build_threads_given = sub->add_option(
+      "--build-threads", o->build_threads,
+      "Threads of the index build (0 = all cores; default: --threads)");
+  add_filter_option(*sub, o->filter);
   sub->add_option("--json", o->json, "Write the report as JSON");
   sub->add_option("--plot", o->plot, "Draw recall vs QPS (PNG) with bench/plot.py");
   sub->add_option("--name", o->name, "Dataset label in the report (default: base file name)");

@@ -23,5 +23,6 @@ Command add_gt_command(CLI::App& root);      // vecdex gt: exact ground truth ->
 Command add_bench_command(CLI::App& root);   // vecdex bench: recall / QPS / latency sweep
 Command add_info_command(CLI::App& root);    // vecdex info: what an index file holds
 Command add_gen_command(CLI::App& root);     // vecdex gen: synthetic clustered data
+Command add_churn_command(CLI::App& root);   // vecdex churn: recall under remove + add rounds
 
 }  // namespace vecdex::cli

@@ -1,4 +1,4 @@
-// vecdex: the command-line front end (build, search, gt, bench, info, gen). Registers the
+// vecdex: the command-line front end (build, search, gt, bench, info, gen, churn). Registers the
 // subcommands, parses with CLI11 and runs the chosen one. CLI11 throws; everything is caught
 // here and every error ends as "vecdex <cmd>: <message>" on stderr with a non-zero exit code.
 #include <cstdio>
@@ -45,6 +45,7 @@ int run(int argc, char** argv) {
       vecdex::cli::add_build_command(app), vecdex::cli::add_search_command(app),
       vecdex::cli::add_gt_command(app),    vecdex::cli::add_bench_command(app),
       vecdex::cli::add_info_command(app),  vecdex::cli::add_gen_command(app),
+      vecdex::cli::add_churn_command(app),
   };
 
   try {
