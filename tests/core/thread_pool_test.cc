@@ -28,7 +28,9 @@ TEST(ThreadPoolTest, WorkerIndicesStayBelowMaxThreads) {
     workers.insert(worker);
   });
   for (size_t w : workers) EXPECT_LT(w, 3u);
-  EXPECT_TRUE(workers.count(0) == 1);  // the caller always takes part
+  // Which workers get tasks depends on scheduling (under load the helpers may claim every task
+  // before the caller does), so only the bound is checked.
+  EXPECT_FALSE(workers.empty());
 }
 
 TEST(ThreadPoolTest, SingleThreadRunsInlineOnCaller) {
