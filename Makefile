@@ -40,7 +40,9 @@ bench-micro: build
 
 # vecdex vs FAISS / hnswlib on Fashion-MNIST, one run, side by side.
 bench-peers: build
-	@$(PY) bench/compare_peers.py --dataset fashion-mnist --vecdex $(VECDEX) --out bench/out
+	@$(PY) bench/compare_peers.py --dataset fashion-mnist --vecdex $(VECDEX) --out bench/out \
+	  --spec Flat --spec "HNSW16,efc=200@ef=10,16,24,32,48,64,96,128" \
+	  --hnswlib-native 16,200 --faiss-hnsw 16 --ef 10,16,24,32,48,64,96,128 --threads 1,2
 
 clean:
 	rm -rf build
