@@ -15,8 +15,8 @@
 namespace vecdex::quant {
 namespace {
 
-// Squares of scales in this range are normal, finite floats, so a weight is never 0 or inf
-// (0 * inf would make a NaN distance).
+// Squares of scales in this range are normal, finite floats, so the uniform kernel's factor
+// scale^2 is never 0 or inf (0 * inf would make a NaN distance).
 constexpr float kMinScale = 1e-18f;
 constexpr float kMaxScale = 1e18f;
 
@@ -109,12 +109,19 @@ class Sq8Codec final : public Codec {
   void prepare(const float* query, PreparedQuery& out) const override {
     const size_t n = dim();
     if (metric() == Metric::kL2) {
-      // q'_j = (q_j - min_j) / scale_j in code units; the kernel weighs each squared difference
-      // by scale_j^2 (or by the one shared scale^2 when uniform).
-      float* q = uniform_ ? reset_query(out, n, l2_uniform_, &uniform_weight_, n)
-                          : reset_query(out, n, l2_weighted_, weights_.data(), n);
+      if (uniform_) {
+        // Code units, q'_j = (q_j - min_j) / scale: the kernel needs one subtraction per element
+        // and multiplies the sum by scale^2 once.
+        float* q = reset_query(out, n, l2_uniform_, &uniform_weight_, n);
+        for (size_t j = 0; j < n; ++j)
+          q[j] = (query[j] - min_[j]) / scale_[0];
+        return;
+      }
+      // Original units, q''_j = q_j - min_j: the kernel forms q''_j - scale_j c_j with one FMA
+      // (no division of the query, no per-dimension weight multiply).
+      float* q = reset_query(out, n, l2_weighted_, scale_.data(), n);
       for (size_t j = 0; j < n; ++j)
-        q[j] = (query[j] - min_[j]) / scale_[j];
+        q[j] = query[j] - min_[j];
       return;
     }
     // -<q, min + scale * c> = -sum_j q_j min_j + sum_j (-q_j scale_j) c_j: the constant rides
@@ -226,22 +233,18 @@ class Sq8Codec final : public Codec {
   void set_params(std::vector<float> lo, std::vector<float> scale) {
     min_ = std::move(lo);
     scale_ = std::move(scale);
-    weights_.resize(dim());
     uniform_ = true;
-    for (size_t j = 0; j < dim(); ++j) {
-      weights_[j] = scale_[j] * scale_[j];
+    for (size_t j = 0; j < dim(); ++j)
       uniform_ = uniform_ && scale_[j] == scale_[0];
-    }
-    uniform_weight_ = weights_[0];
+    uniform_weight_ = scale_[0] * scale_[0];
   }
 
   Sq8Options options_;
   bool trained_ = false;
-  bool uniform_ = true;  // every scale_j equal: l2 uses one weight
-  float uniform_weight_ = 1.0f;
+  bool uniform_ = true;          // every scale_j equal: l2 runs the uniform kernel
+  float uniform_weight_ = 1.0f;  // scale^2, the uniform l2 kernel's factor
   std::vector<float> min_;
-  std::vector<float> scale_;
-  std::vector<float> weights_;  // scale_j^2, the l2 kernel's params
+  std::vector<float> scale_;  // also the per-dimension l2 kernel's params
   PreparedQuery::DistanceFn l2_weighted_ = nullptr;
   PreparedQuery::DistanceFn l2_uniform_ = nullptr;
   PreparedQuery::DistanceFn ip_ = nullptr;

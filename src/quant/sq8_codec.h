@@ -1,5 +1,5 @@
 // SQ8: 8-bit scalar quantization with a per-dimension range learned from a sample, 1 byte per
-// dimension. Distances are asymmetric (the f32 query is rescaled once per query, codes are
+// dimension. Distances are asymmetric (the f32 query is prepared once per query, codes are
 // widened in registers), so they are the exact distances to the decoded vectors.
 #pragma once
 
@@ -29,10 +29,11 @@ struct Sq8Options {
 //  - a constant (or vanishingly narrow) dimension: min_j is stored exactly (code 0) and scale_j
 //    borrows the largest other scale (1 if every dimension is constant), so it never divides by
 //    zero. Scales are kept within [1e-18, 1e18] so squared scales stay finite and non-zero.
-// When every scale_j is equal ("uniform", which includes the integer case) a cheaper kernel
-// runs: one multiplier instead of per-dimension weights.
-// Distances: L2 = sum_j scale_j^2 (q'_j - c_j)^2 with q'_j = (q_j - min_j) / scale_j; inner
-// product = sum_j q_j min_j + sum_j (q_j scale_j) c_j, returned negated (Cosine = inner product).
+// Distances: L2 = sum_j ((q_j - min_j) - scale_j c_j)^2, the prepared query holding q_j - min_j
+// (one FMA per element forms the difference). When every scale_j is equal ("uniform", which
+// includes the integer case) a cheaper kernel runs in code units: scale^2 sum_j (q'_j - c_j)^2
+// with q'_j = (q_j - min_j) / scale (no per-dimension scales to load). Inner product =
+// sum_j q_j min_j + sum_j (q_j scale_j) c_j, returned negated (Cosine = inner product).
 // Before train() (is_trained() false) the codec behaves as min_j = 0, scale_j = 1: encode, decode
 // and distances are well defined but meaningless; indexes must check is_trained().
 // train(): InvalidArgument when the sample's dim differs, it has no rows, or holds NaN / Inf.

@@ -22,8 +22,8 @@ namespace vecdex::distance {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// kL2: sum (q - c)^2.  kIp: sum q * c.  kWeighted: sum w * (q - c)^2 (w from params).
-enum class CodecOp { kL2, kIp, kWeighted };
+// kL2: sum (q - c)^2.  kIp: sum q * c.  kScaled: sum (q - s * c)^2 (s from params).
+enum class CodecOp { kL2, kIp, kScaled };
 
 // How one code element is read. Codes are plain bytes with no alignment guarantee (a graph may
 // store them at any offset), so scalar reads go through memcpy and vector reads are unaligned.
@@ -79,8 +79,9 @@ HWY_INLINE V Accumulate(D d, V q, V c, const float* HWY_RESTRICT w, V sum) {
     const V diff = hn::Sub(q, c);
     return hn::MulAdd(diff, diff, sum);
   } else {
-    const V diff = hn::Sub(q, c);
-    return hn::MulAdd(hn::Mul(diff, hn::LoadU(d, w)), diff, sum);
+    // Two FMAs per vector: diff = q - s * c, then sum + diff * diff.
+    const V diff = hn::NegMulAdd(hn::LoadU(d, w), c, q);
+    return hn::MulAdd(diff, diff, sum);
   }
 }
 
@@ -89,7 +90,7 @@ template <CodecOp kOp, class C, class D>
 HWY_INLINE hn::Vec<D> Step(D d, const float* HWY_RESTRICT q, const uint8_t* HWY_RESTRICT code,
                            const float* HWY_RESTRICT w, size_t i, hn::Vec<D> sum) {
   return Accumulate<kOp>(d, hn::LoadU(d, q + i), C::load(d, code + i * C::kBytes),
-                         kOp == CodecOp::kWeighted ? w + i : nullptr, sum);
+                         kOp == CodecOp::kScaled ? w + i : nullptr, sum);
 }
 
 template <CodecOp kOp, class C>
@@ -101,7 +102,8 @@ HWY_INLINE float ScalarTerm(const float* HWY_RESTRICT q, const uint8_t* HWY_REST
   } else if constexpr (kOp == CodecOp::kL2) {
     return (q[i] - c) * (q[i] - c);
   } else {
-    return w[i] * (q[i] - c) * (q[i] - c);
+    const float diff = q[i] - w[i] * c;
+    return diff * diff;
   }
 }
 
@@ -159,7 +161,7 @@ HWY_INLINE float CodecSum(const float* HWY_RESTRICT q, const uint8_t* HWY_RESTRI
     const auto counted = hn::FirstN(d, i - start);
     const auto vq = hn::IfThenZeroElse(counted, hn::LoadU(d, q + start));
     const auto vc = hn::IfThenZeroElse(counted, C::load(d, code + start * C::kBytes));
-    s3 = Accumulate<kOp>(d, vq, vc, kOp == CodecOp::kWeighted ? w + start : nullptr, s3);
+    s3 = Accumulate<kOp>(d, vq, vc, kOp == CodecOp::kScaled ? w + start : nullptr, s3);
   }
   return hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3))));
 #endif
@@ -177,8 +179,8 @@ float L2F32Bf16(const float* q, const uint8_t* code, size_t dim, const float*) {
 float IpF32Bf16(const float* q, const uint8_t* code, size_t dim, const float*) {
   return CodecSum<CodecOp::kIp, Bf16Code>(q, code, nullptr, dim);
 }
-float L2Sq8Weighted(const float* q, const uint8_t* code, size_t dim, const float* w) {
-  return CodecSum<CodecOp::kWeighted, U8Code>(q, code, w, dim);
+float L2Sq8Weighted(const float* q, const uint8_t* code, size_t dim, const float* scale) {
+  return CodecSum<CodecOp::kScaled, U8Code>(q, code, scale, dim);
 }
 float L2Sq8Uniform(const float* q, const uint8_t* code, size_t dim, const float* scale) {
   const float sum = CodecSum<CodecOp::kL2, U8Code>(q, code, nullptr, dim);

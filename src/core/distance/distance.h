@@ -68,9 +68,13 @@ struct KernelTable {
   CodecDistanceFn ip_f32_f16 = nullptr;
   CodecDistanceFn l2_f32_bf16 = nullptr;
   CodecDistanceFn ip_f32_bf16 = nullptr;
-  // SQ8 L2 in code units: sum_j params[j] * (q_j - c_j)^2 (params = dim weights, required).
+  // SQ8 L2 with per-dimension scales: sum_j (q_j - params[j] * c_j)^2 (params = dim scales s_j,
+  // required). With q_j = query_j - min_j this is the squared distance to the decoded vector
+  // min + s * c, at one FMA per element for the difference plus one for the square. ("Weighted":
+  // each code element is weighed by its dimension's scale.)
   CodecDistanceFn l2_sq8_weighted = nullptr;
-  // The same with one weight for every dimension: params[0] * sum_j (q_j - c_j)^2 (1 if null).
+  // SQ8 L2 in code units with one scale for every dimension: params[0] * sum_j (q_j - c_j)^2
+  // (factor 1 if params is null); q_j = (query_j - min_j) / s and params[0] = s^2.
   CodecDistanceFn l2_sq8_uniform = nullptr;
   // params[0] + sum_j q_j * c_j (no offset if params is null).
   CodecDistanceFn ip_f32_u8 = nullptr;

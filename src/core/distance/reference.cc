@@ -139,11 +139,11 @@ double ip_f32_bf16(const float* q, const uint16_t* code, size_t dim) {
     sum += static_cast<double>(q[i]) * static_cast<double>(bf16_to_float(code[i]));
   return sum;
 }
-double l2_sq8_weighted(const float* q, const uint8_t* code, size_t dim, const float* w) {
+double l2_sq8_weighted(const float* q, const uint8_t* code, size_t dim, const float* s) {
   double sum = 0.0;
   for (size_t i = 0; i < dim; ++i) {
-    const double d = static_cast<double>(q[i]) - static_cast<double>(code[i]);
-    sum += static_cast<double>(w[i]) * d * d;
+    const double d = static_cast<double>(q[i]) - static_cast<double>(s[i]) * code[i];
+    sum += d * d;
   }
   return sum;
 }

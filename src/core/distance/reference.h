@@ -34,8 +34,8 @@ double l2_f32_f16(const float* q, const uint16_t* code, size_t dim);
 double ip_f32_f16(const float* q, const uint16_t* code, size_t dim);
 double l2_f32_bf16(const float* q, const uint16_t* code, size_t dim);
 double ip_f32_bf16(const float* q, const uint16_t* code, size_t dim);
-// sum_j w_j (q_j - c_j)^2.
-double l2_sq8_weighted(const float* q, const uint8_t* code, size_t dim, const float* w);
+// sum_j (q_j - s_j c_j)^2.
+double l2_sq8_weighted(const float* q, const uint8_t* code, size_t dim, const float* s);
 // scale * sum_j (q_j - c_j)^2.
 double l2_sq8_uniform(const float* q, const uint8_t* code, size_t dim, float scale);
 // bias + sum_j a_j c_j.

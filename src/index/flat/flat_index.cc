@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "index/flat/search_common.h"
 #include "index/vector_ops.h"
 
 namespace vecdex::flat {
@@ -57,6 +58,7 @@ void FlatIndex::drop_projection() {
   proj_ = nullptr;
   pnorms_ = nullptr;
   pnorm_max_ = 0.0f;
+  single_gate_.reset();
 }
 
 Status FlatIndex::project_tail(size_t from) {
@@ -79,6 +81,7 @@ void FlatIndex::maybe_learn_projection() {
       learn_pca(owned_vectors_.data(), n, dim(), metric() == Metric::kL2, options_.pca);
   if (!learned.ok() || *learned == nullptr) return;
   pca_ = std::move(learned).value();
+  single_gate_.reset();
   if (!owned_proj_.resize_exact(n * pca_->width).ok() || !owned_pnorms_.resize_exact(n).ok() ||
       !project_tail(0).ok()) {
     drop_projection();
@@ -243,6 +246,10 @@ IndexStats FlatIndex::stats() const {
     s.extra.emplace_back("pca_dims", std::to_string(pca_->directions));
     s.extra.emplace_back("pca_width", std::to_string(pca_->width));
     s.extra.emplace_back("pca_variance", fmt::format("{:.3f}", pca_->captured));
+    // What the next single query does (prune_gate.h): "pruned", or "scan" (probes aside).
+    const bool single = single_gate_.share() <= single_prune_limit(dim(), pca_->width);
+    s.extra.emplace_back("single_query_path", pruned && single ? "pruned" : "scan");
+    s.extra.emplace_back("single_query_scored_share", fmt::format("{:.4f}", single_gate_.share()));
   }
   return s;
 }

@@ -3,7 +3,8 @@
 // Single queries and small batches scan with the SIMD kernels; larger batches use OpenBLAS sgemm
 // with the norm trick (flat_search.cc). Once the index is large enough and its data has a
 // steep enough spectrum, a PCA projection is learned and searches prune with lower bounds from
-// it, still returning exact results (pca_bounds.h, flat_pruned_search.cc). File sections:
+// it, still returning exact results (pca_bounds.h, flat_pruned_search.cc); single queries prune
+// only while recent ones show it pays (prune_gate.h; not persisted). File sections:
 // flat.ids, flat.vectors, flat.norms, and with a projection flat.pca, flat.proj, flat.pnorms
 // (docs/file-format.md §flat).
 #pragma once
@@ -18,6 +19,7 @@
 #include "core/distance/distance.h"
 #include "index/factory/registry.h"
 #include "index/flat/pca_bounds.h"
+#include "index/flat/prune_gate.h"
 #include "index/index_file.h"
 #include "vecdex/index.h"
 
@@ -43,8 +45,9 @@ struct FlatOptions {
 // stay valid, only looser if the data drifts).
 // After load, rows and norms are read in place from the file image (the read buffer, or the
 // mapping with LoadOptions::mmap); the first add/remove copies them into owned memory.
-// Thread safety: search, range_search, stats and save may run concurrently with each other;
-// add and remove need exclusive access (no concurrent calls of any kind).
+// Thread safety: search, range_search, stats and save may run concurrently with each other
+// (concurrent searches share the relaxed-atomic PruneGate, which only steers speed); add and
+// remove need exclusive access (no concurrent calls of any kind).
 class FlatIndex final : public Index {
  public:
   FlatIndex(size_t dim, Metric metric, std::string spec, FlatOptions options = {});
@@ -95,6 +98,7 @@ class FlatIndex final : public Index {
   const float* proj_ = nullptr;    // size() x pca_->width floats
   const float* pnorms_ = nullptr;  // size() floats
   float pnorm_max_ = 0.0f;         // >= every pnorms_[s]
+  PruneGate single_gate_;          // single queries / small batches: prune or scan (search only)
 };
 
 }  // namespace vecdex::flat

@@ -61,8 +61,9 @@ Status pruned_scan_group(const Scan& sc, const Bounds& b, MatrixView queries, si
   float* bound = s.block.data();  // n floats
   TopK<Slot>& heap = s.heaps[0];
   TopK<Slot>& seed_heap = s.seed_heaps[0];
-  const double max_candidates = 0.5 * double(sc.n) * break_even_scored_share(sc.dim, w);
+  const double max_candidates = kBailCandidateShare * double(sc.n);
   for (size_t q = q0; q < q1; ++q) {
+    const size_t scored_before = s.scored;
     const float* qv = queries.row(q);
     float* qa = s.query_aug.data();
     float qn = 0;
@@ -100,6 +101,7 @@ Status pruned_scan_group(const Scan& sc, const Bounds& b, MatrixView queries, si
     if (double(s.candidates.size()) > max_candidates) {
       // The bounds are too loose for this query: a plain scan is cheaper than sorting and
       // scoring the candidates out of order. Same kernel, same exact distances.
+      if (b.gate != nullptr) b.gate->record(float(double(s.candidates.size()) / double(sc.n)));
       heap.reset(kk);
       auto many = sc.l2 ? sc.kernels->l2_f32_many : sc.kernels->ip_f32_many;
       many(qv, sc.vectors, sc.n, sc.dim, bound);
@@ -118,6 +120,9 @@ Status pruned_scan_group(const Scan& sc, const Bounds& b, MatrixView queries, si
       float d = exact_distance(sc, qv, slot);
       ++s.scored;
       if (d <= heap.threshold()) heap.push(d, slot);
+    }
+    if (b.gate != nullptr) {
+      b.gate->record(float(double(nseeds + s.scored - scored_before) / double(sc.n)));
     }
     emit(heap, s, ids, 0.0f, false, q, out);
   }

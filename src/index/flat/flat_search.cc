@@ -11,6 +11,8 @@
 //            exactly (flat_pruned_search.cc). Used whenever the index holds a projection;
 //            a batch first runs one query group as a probe and keeps pruning only if the share
 //            of rows it had to score exactly is well below break-even (search_common.h).
+//            Single queries and small batches ask the index's PruneGate (prune_gate.h), which
+//            turns pruning off while recent queries scored too many rows for it to pay.
 // All paths fuse top-k selection with a threshold check, so most distances never touch a heap.
 // Work is split over the shared ThreadPool by query groups; scratch is per worker, per call.
 #include <algorithm>
@@ -149,7 +151,12 @@ Status FlatIndex::search_impl(MatrixView queries, size_t k, const SearchParams& 
   const size_t want = nq == 1 ? 1 : params.threads.value_or(0);
   const size_t threads = pool.effective_threads(nq, want);
   const bool blas = !use_subset && nq >= kBlasMinQueries;
-  const bool pruned = !use_subset && pca_ != nullptr && options_.prune;
+  bool pruned = !use_subset && pca_ != nullptr && options_.prune;
+  if (pruned && !blas) {
+    // Loose bounds make pruning single queries no cheaper than the scan, and the bound pass
+    // comes on top: the gate sends such calls to the plain scan (exact either way).
+    pruned = single_gate_.use_pruning(single_prune_limit(dim(), pca_->width));
+  }
   // Queries per task. For BLAS the split depends only on nq (never on the thread count), so
   // every query sees the same sgemm shapes and results are bit-identical for any `threads`;
   // ~16 tasks keep small batches balanced. Scans are exact per (query, row) and split evenly.
@@ -163,7 +170,7 @@ Status FlatIndex::search_impl(MatrixView queries, size_t k, const SearchParams& 
 
   std::vector<Scratch> scratch(threads);
   std::vector<float> bound_terms;
-  Bounds bounds{pca_.get(), proj_, pnorms_, pnorm_max_, nullptr};
+  Bounds bounds{pca_.get(), proj_, pnorms_, pnorm_max_, nullptr, &single_gate_};
   try {
     for (Scratch& s : scratch) {
       VECDEX_RETURN_IF_ERROR(s.block.resize_exact(block_floats));

@@ -182,14 +182,15 @@ TEST_P(CodecKernelsTest, F16CodesWidenSubnormalsAndLargeValuesExactly) {
 
 TEST_P(CodecKernelsTest, Sq8WeightedMatchesReference) {
   for (size_t dim : kDims) {
-    // A rescaled query lives in code units, roughly [0, 255]; weights are squared scales.
-    const std::vector<float> qv = uniform_floats(dim, -10.0f, 265.0f, 301 + dim);
-    const std::vector<float> wv = uniform_floats(dim, 1e-6f, 1e-3f, 302 + dim);
+    // A prepared query holds q - min in the data's units; codes decode to min + s * c, so with
+    // scales in [1e-3, 1e-2] the query's range [-0.1, 2.7] covers the codes' [0, 2.55] and more.
+    const std::vector<float> qv = uniform_floats(dim, -0.1f, 2.7f, 301 + dim);
+    const std::vector<float> sv = uniform_floats(dim, 1e-3f, 1e-2f, 302 + dim);
     const std::vector<uint8_t> cv = random_bytes(dim, 303 + dim);
-    const UnalignedFloats q(qv), w(wv);
+    const UnalignedFloats q(qv), s(sv);
     const OddBytes code(cv);
-    const double want = reference::l2_sq8_weighted(qv.data(), cv.data(), dim, wv.data());
-    expect_close(k_.l2_sq8_weighted(q.data(), code.data(), dim, w.data()), want, want,
+    const double want = reference::l2_sq8_weighted(qv.data(), cv.data(), dim, sv.data());
+    expect_close(k_.l2_sq8_weighted(q.data(), code.data(), dim, s.data()), want, want,
                  "dim " + std::to_string(dim));
   }
 }
@@ -241,15 +242,21 @@ TEST_P(CodecKernelsTest, Sq8KernelsAreExactOnIntegerQueries) {
     std::vector<float> qv(dim);
     for (size_t i = 0; i < dim; ++i)
       qv[i] = static_cast<float>(cv[i] + delta(rng));
-    const std::vector<float> ones(dim, 1.0f);
+    // Scales 0.5, 1 and 2 against a query of scale * code + a small integer: still exact, and a
+    // kernel that applied the scale to the wrong operand would differ.
+    std::vector<float> scales(dim), qs(dim);
+    for (size_t i = 0; i < dim; ++i) {
+      scales[i] = i % 3 == 0 ? 0.5f : i % 3 == 1 ? 1.0f : 2.0f;
+      qs[i] = scales[i] * static_cast<float>(cv[i]) + static_cast<float>(delta(rng));
+    }
     std::vector<float> small(dim);
     for (size_t i = 0; i < dim; ++i)
       small[i] = static_cast<float>(static_cast<int>(i % 7) - 3);
-    const UnalignedFloats q(qv), w(ones), s(small);
+    const UnalignedFloats q(qv), q_scaled(qs), w(scales), s(small);
     const OddBytes code(cv);
     const std::string where = "dim " + std::to_string(dim);
-    EXPECT_EQ(k_.l2_sq8_weighted(q.data(), code.data(), dim, w.data()),
-              reference::l2_sq8_weighted(qv.data(), cv.data(), dim, ones.data()))
+    EXPECT_EQ(k_.l2_sq8_weighted(q_scaled.data(), code.data(), dim, w.data()),
+              reference::l2_sq8_weighted(qs.data(), cv.data(), dim, scales.data()))
         << where;
     EXPECT_EQ(k_.l2_sq8_uniform(q.data(), code.data(), dim, nullptr),
               reference::l2_sq8_uniform(qv.data(), cv.data(), dim, 1.0f))

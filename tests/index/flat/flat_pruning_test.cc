@@ -1,7 +1,8 @@
 // Flat with PCA-bound pruning (pca_bounds.h): indexes big enough to learn a projection must
 // still return exactly the brute-force neighbours, for every metric and search path, with
-// filters, after removes and adds past learning, after save/load and mmap; and data whose
-// spectrum is flat must switch pruning off.
+// filters, after removes and adds past learning, after save/load and mmap; data whose
+// spectrum is flat must switch pruning off, and data whose bounds are loose must send single
+// queries to the plain scan (prune_gate.h).
 #include "index/flat/flat_index.h"
 
 #include <gmock/gmock.h>
@@ -12,11 +13,13 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "testing/random_data.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
+#include "vecdex/dataset.h"
 #include "vecdex/index_factory.h"
 
 namespace vecdex {
@@ -315,12 +318,91 @@ TEST(FlatPruningTest, OneAndTwoThreadsGiveIdenticalResults) {
 
 TEST(FlatPruningTest, LooseBoundsStayExact) {
   // Captured variance passes the learning gate but heavy noise leaves the bounds loose: the
-  // batch probe and the per-query fallback may switch to the plain paths; results stay exact.
+  // batch probe, the single-query gate and the per-query fallback may switch to the plain
+  // paths; results stay exact.
   auto index = make_pruned(Metric::kL2);
   Model m;
   m.add(low_rank(kN, 16, 0.6f), 0);
   VECDEX_ASSERT_OK(index->add(m.ids, MatrixView{m.rows.data(), kN, kDim}));
   expect_exact_all_paths(m, *index);
+}
+
+// Single queries, one at a time, each checked against the oracle.
+void expect_exact_single_queries(const Model& m, const Index& index,
+                                 const std::vector<float>& queries, size_t count) {
+  for (size_t q = 0; q < count; ++q) {
+    std::vector<float> one(queries.begin() + q * kDim, queries.begin() + (q + 1) * kDim);
+    auto r = index.search(MatrixView{one.data(), 1, kDim}, 10);
+    VECDEX_ASSERT_OK(r);
+    expect_exact(m, index, one, 1, 10, *r);
+  }
+}
+
+TEST(FlatPruningTest, TightBoundsKeepSingleQueriesPruned) {
+  auto index = make_pruned(Metric::kL2);
+  Model m;
+  m.add(low_rank(kN, 17), 0);
+  VECDEX_ASSERT_OK(index->add(m.ids, MatrixView{m.rows.data(), kN, kDim}));
+  EXPECT_EQ(extra(*index, "single_query_path"), "pruned");
+  expect_exact_single_queries(m, *index, low_rank(40, 18), 40);
+  EXPECT_EQ(extra(*index, "single_query_path"), "pruned");
+}
+
+TEST(FlatPruningTest, LooseBoundsSendSingleQueriesToThePlainScan) {
+  // Ten Gaussian clusters: the projection captures the centres and is learned, but the noise
+  // inside a cluster is isotropic, so a query's whole cluster (~10% of the rows) passes its
+  // bounds, and scoring those out of order costs as much as scanning everything.
+  SyntheticSpec spec;
+  spec.n = kN;
+  spec.n_queries = 60;
+  spec.dim = kDim;
+  spec.clusters = 10;
+  spec.seed = 19;
+  auto data = generate_clustered(spec);
+  VECDEX_ASSERT_OK(data);
+  auto index = make_pruned(Metric::kL2);
+  Model m;
+  m.add(data->base.data, 0);
+  VECDEX_ASSERT_OK(index->add(m.ids, MatrixView{m.rows.data(), kN, kDim}));
+  ASSERT_EQ(extra(*index, "pruned"), "yes");
+  EXPECT_EQ(extra(*index, "single_query_path"), "pruned");  // no queries seen yet
+  const std::vector<float>& queries = data->queries.data;
+  // The first queries prune (and record their shares), later ones scan, every 32nd probes:
+  // all of them exact.
+  expect_exact_single_queries(m, *index, queries, 40);
+  EXPECT_EQ(extra(*index, "single_query_path"), "scan");
+  EXPECT_GT(std::stod(extra(*index, "single_query_scored_share")), 0.05);
+  // Small batches take the grouped plain scan; large batches keep their own probe.
+  auto small = index->search(MatrixView{queries.data(), 8, kDim}, 7);
+  VECDEX_ASSERT_OK(small);
+  expect_exact(m, *index, queries, 8, 7, *small);
+  auto batch = index->search(MatrixView{queries.data(), 60, kDim}, 10);
+  VECDEX_ASSERT_OK(batch);
+  expect_exact(m, *index, queries, 60, 10, *batch);
+  EXPECT_EQ(extra(*index, "single_query_path"), "scan");
+}
+
+TEST(FlatPruningTest, ConcurrentSingleQueriesShareTheGateAndStayExact) {
+  // Two threads race on the gate while it switches: only speed may change, never results.
+  SyntheticSpec spec;
+  spec.n = kN;
+  spec.n_queries = 60;
+  spec.dim = kDim;
+  spec.clusters = 10;
+  spec.seed = 20;
+  auto data = generate_clustered(spec);
+  VECDEX_ASSERT_OK(data);
+  auto index = make_pruned(Metric::kL2);
+  Model m;
+  m.add(data->base.data, 0);
+  VECDEX_ASSERT_OK(index->add(m.ids, MatrixView{m.rows.data(), kN, kDim}));
+  const std::vector<float>& queries = data->queries.data;
+  std::vector<float> first(queries.begin(), queries.begin() + 30 * kDim);
+  std::vector<float> second(queries.begin() + 30 * kDim, queries.end());
+  std::thread other([&] { expect_exact_single_queries(m, *index, second, 30); });
+  expect_exact_single_queries(m, *index, first, 30);
+  other.join();
+  EXPECT_EQ(extra(*index, "single_query_path"), "scan");
 }
 
 }  // namespace
