@@ -1,7 +1,10 @@
 // Graph: level-0 block array growth, copy-on-write from a file image, upper-list allocation.
 #include "index/hnsw/graph.h"
 
+#include <cstdint>
 #include <cstring>
+
+#include <sys/mman.h>
 
 #include <fmt/format.h>
 
@@ -9,6 +12,18 @@ namespace vecdex::hnsw {
 namespace {
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+// Asks for transparent huge pages over the 2 MiB-aligned interior of [p, p + bytes) before it is
+// first written: a walk touches one block per node at random, and with 4 KiB pages nearly every
+// block costs a TLB miss. A hint only: ignored where THP is off or unsupported.
+void advise_huge_pages(void* p, size_t bytes) {
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+#ifdef MADV_HUGEPAGE
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
 
 }  // namespace
 
@@ -35,6 +50,7 @@ Status Graph::reserve(size_t slots) {
     want = slots;
     VECDEX_RETURN_IF_ERROR(bigger.resize_exact(want * layout_.stride));
   }
+  advise_huge_pages(bigger.data(), want * layout_.stride);
   if (slots_ > 0) std::memcpy(bigger.data(), owned_.data(), slots_ * layout_.stride);
   std::memset(bigger.data() + slots_ * layout_.stride, 0, (want - slots_) * layout_.stride);
   try {
@@ -87,6 +103,7 @@ Status Graph::make_owned() {
   if (!file_backed()) return Status();
   AlignedBuffer<uint8_t> copy;
   VECDEX_RETURN_IF_ERROR(copy.resize_exact(slots_ * layout_.stride));
+  advise_huge_pages(copy.data(), slots_ * layout_.stride);
   if (slots_ > 0) std::memcpy(copy.data(), base_, slots_ * layout_.stride);
   owned_ = std::move(copy);
   base_ = owned_.data();

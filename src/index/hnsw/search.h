@@ -40,15 +40,18 @@ class BeamPool {
 
   // Inserts (d, s) in order; the caller checked accepts(d).
   void insert(float d, Slot s) {
-    size_t pos = static_cast<size_t>(
-        std::upper_bound(dist_.data(), dist_.data() + size_, d) - dist_.data());
-    size_t moved = (size_ < capacity_ ? size_ : capacity_ - 1) - pos;
-    if (moved > 0) {
-      std::memmove(dist_.data() + pos + 1, dist_.data() + pos, moved * sizeof(float));
-      std::memmove(slot_.data() + pos + 1, slot_.data() + pos, moved * sizeof(uint32_t));
+    // Shift worse entries up one place from the end (the beam is short: ef entries), dropping
+    // the last one when full; ties stay ahead of the new entry.
+    float* dist = dist_.data();
+    uint32_t* slot = slot_.data();
+    size_t pos = size_ < capacity_ ? size_ : capacity_ - 1;
+    while (pos > 0 && dist[pos - 1] > d) {
+      dist[pos] = dist[pos - 1];
+      slot[pos] = slot[pos - 1];
+      --pos;
     }
-    dist_[pos] = d;
-    slot_[pos] = s;
+    dist[pos] = d;
+    slot[pos] = s;
     if (size_ < capacity_) ++size_;
     if (pos < cursor_) cursor_ = pos;
   }
@@ -78,11 +81,25 @@ inline void prefetch_code(const uint8_t* p, size_t bytes) {
   for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off, 0, 3);
 }
 
+// Bytes of every fresh neighbour's code requested as soon as its slot is read.
+inline constexpr size_t kHeadBytes = 256;
+
+// How many neighbours ahead of the one being scored the walks request codes: about 2 KiB in
+// flight, i.e. one 784-d f32 code, two 784-d SQ8 codes (whose distance is too quick for a
+// single code's prefetch to arrive in time), at most three.
+inline uint32_t lookahead(size_t code_bytes) {
+  constexpr size_t kInFlight = 2048;
+  return static_cast<uint32_t>(std::clamp<size_t>(kInFlight / std::max<size_t>(code_bytes, 1), 1, 3));
+}
+
 // Greedy descent (ef = 1) from `cur` on levels from_level .. to_level + 1; leaves the closest
 // node found in cur / cur_dist.
 template <typename Scorer>
 void greedy_descent(const Graph& g, const Scorer& score, int from_level, int to_level, Slot& cur,
                     float& cur_dist) {
+  const size_t code_bytes = g.layout().code_bytes;
+  const size_t head_bytes = std::min(code_bytes, kHeadBytes);
+  const uint32_t ahead = lookahead(code_bytes);
   for (int level = from_level; level > to_level; --level) {
     const uint32_t cap = g.capacity_at(level);
     bool changed = true;
@@ -90,8 +107,14 @@ void greedy_descent(const Graph& g, const Scorer& score, int from_level, int to_
       changed = false;
       const uint32_t* list = g.list(cur, level);
       uint32_t n = std::min(load_word(list), cap);
+      // Same prefetch pattern as search_layer: every neighbour's head, then whole codes ahead.
+      for (uint32_t i = 0; i < n; ++i) prefetch_code(g.code(load_word(list + 1 + i)), head_bytes);
+      for (uint32_t i = 1; i < ahead && i < n; ++i) {
+        prefetch_code(g.code(load_word(list + 1 + i)), code_bytes);
+      }
       for (uint32_t i = 0; i < n; ++i) {
         Slot nb = load_word(list + 1 + i);
+        if (i + ahead < n) prefetch_code(g.code(load_word(list + 1 + i + ahead)), code_bytes);
         float d = score(g.code(nb));
         if (d < cur_dist) {
           cur_dist = d;
@@ -110,7 +133,8 @@ void search_layer(const Graph& g, const Scorer& score, int level, Slot entry, fl
                   VisitedTable& visited, BeamPool& pool) {
   const uint32_t cap = g.capacity_at(level);
   const size_t code_bytes = g.layout().code_bytes;
-  const size_t prefetch_bytes = std::min<size_t>(code_bytes, 256);
+  const size_t head_bytes = std::min(code_bytes, kHeadBytes);
+  const uint32_t ahead = lookahead(code_bytes);
   visited.next_epoch();
   visited.mark(entry);
   pool.insert(entry_dist, entry);
@@ -124,10 +148,11 @@ void search_layer(const Graph& g, const Scorer& score, int level, Slot entry, fl
       Slot nb = load_word(list + 1 + i);
       if (visited.test_and_mark(nb)) continue;
       fresh[count++] = nb;
-      prefetch_code(g.code(nb), prefetch_bytes);
+      prefetch_code(g.code(nb), head_bytes);
     }
+    for (uint32_t j = 1; j < ahead && j < count; ++j) prefetch_code(g.code(fresh[j]), code_bytes);
     for (uint32_t j = 0; j < count; ++j) {
-      if (j + 1 < count) prefetch_code(g.code(fresh[j + 1]), code_bytes);
+      if (j + ahead < count) prefetch_code(g.code(fresh[j + ahead]), code_bytes);
       float d = score(g.code(fresh[j]));
       if (pool.accepts(d)) pool.insert(d, fresh[j]);
     }
