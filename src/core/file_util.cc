@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "core/huge_pages.h"
+
 namespace vecdex {
 namespace {
 
@@ -91,6 +93,9 @@ Result<AlignedBuffer<uint8_t>> read_file(const std::filesystem::path& path) {
   AlignedBuffer<uint8_t> buffer;
   size_t size = static_cast<size_t>(st.st_size);
   Status s = buffer.resize_exact(size);
+  // Index images are served in place after load (graph blocks walked at random), so ask for huge
+  // pages before the read first touches the buffer.
+  if (s.ok()) advise_huge_pages(buffer.data(), size);
   if (!s.ok()) {
     ::close(fd);
     return s.with_context(fmt::format("read {}", path.string()));

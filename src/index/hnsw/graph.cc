@@ -4,26 +4,14 @@
 #include <cstdint>
 #include <cstring>
 
-#include <sys/mman.h>
-
 #include <fmt/format.h>
+
+#include "core/huge_pages.h"
 
 namespace vecdex::hnsw {
 namespace {
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
-
-// Asks for transparent huge pages over the 2 MiB-aligned interior of [p, p + bytes) before it is
-// first written: a walk touches one block per node at random, and with 4 KiB pages nearly every
-// block costs a TLB miss. A hint only: ignored where THP is off or unsupported.
-void advise_huge_pages(void* p, size_t bytes) {
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
-#ifdef MADV_HUGEPAGE
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#endif
-}
 
 }  // namespace
 
