@@ -56,10 +56,14 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def run(cmd, env_threads=None, quiet=False):
+def run(cmd, env_threads=None, quiet=False, blas_threads=None):
+    """Runs cmd with OMP_NUM_THREADS = env_threads and OPENBLAS_NUM_THREADS = blas_threads
+    (default env_threads). OpenBLAS fixes its thread count at load, so a peer measured with t
+    search threads must be started with t BLAS threads, whatever its build used."""
     env = dict(os.environ)
     if env_threads is not None:
-        env["OMP_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] = str(env_threads)
+        env["OMP_NUM_THREADS"] = str(env_threads)
+        env["OPENBLAS_NUM_THREADS"] = str(blas_threads if blas_threads is not None else env_threads)
     log("+ " + " ".join(cmd))
     out = subprocess.run(cmd, env=env, check=True, text=True,
                          stdout=subprocess.PIPE if quiet else None)
@@ -349,7 +353,7 @@ def main(argv=None):
             run([PY, f"{HERE}/peer_runner.py", "run", "--system", system, "--base", base,
                  "--queries", queries, "--gt", gt, "--threads", str(t), "--build-threads",
                  str(args.build_threads), "--dataset", name, "--json", out] + common + extra,
-                env_threads=env_t)
+                env_threads=env_t, blas_threads=t)
             jsons.append(out)
 
     reports = []
