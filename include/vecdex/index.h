@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -118,6 +119,9 @@ class Index {
   virtual std::vector<std::string> accepted_search_keys() const { return {"threads"}; }
 
  private:
+  // InvalidArgument naming the first key of `params` this family does not accept.
+  Status check_search_params(const SearchParams& params, std::string_view op) const;
+
   virtual Status train_impl(MatrixView data, const BuildOptions& options) { return Status(); }
   virtual Status add_impl(std::span<const Id> ids, MatrixView data,
                           const BuildOptions& options) = 0;

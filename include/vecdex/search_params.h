@@ -24,6 +24,8 @@ struct SearchParams {
   // Threads for a batch of queries; 0 or unset = all cores. Single-query calls use one thread.
   std::optional<uint32_t> threads;
 
+  // True when any key is set (cheap; keys_set() allocates).
+  bool any_set() const { return ef || nprobe || rerank || search_k || threads; }
   // Names of the keys that are set, in canonical order (ef, nprobe, rerank, search_k, threads).
   std::vector<std::string> keys_set() const;
   // Canonical text form, keys in canonical order: "ef=64,threads=1" ("" when nothing is set).

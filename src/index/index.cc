@@ -108,18 +108,24 @@ Result<size_t> Index::remove_impl(std::span<const Id> ids) {
   return unimplemented(fmt::format("remove: the {} index does not support remove", spec_));
 }
 
+Status Index::check_search_params(const SearchParams& params, std::string_view op) const {
+  if (!params.any_set()) return Status();  // the common case; keys_set() allocates
+  std::vector<std::string> accepted = accepted_search_keys();
+  for (const std::string& key : params.keys_set()) {
+    if (std::find(accepted.begin(), accepted.end(), key) == accepted.end()) {
+      return invalid_argument(fmt::format("{}: parameter '{}' is not used by {}; accepted: {}", op,
+                                          key, spec_, fmt::join(accepted, ", ")));
+    }
+  }
+  return Status();
+}
+
 Result<SearchResults> Index::search(MatrixView queries, size_t k, const SearchParams& params,
                                     const Filter* filter) const {
   if (k == 0 || k > kMaxK) {
     return invalid_argument(fmt::format("search: k must be in [1, {}], got {}", kMaxK, k));
   }
-  std::vector<std::string> accepted = accepted_search_keys();
-  for (const std::string& key : params.keys_set()) {
-    if (std::find(accepted.begin(), accepted.end(), key) == accepted.end()) {
-      return invalid_argument(fmt::format("search: parameter '{}' is not used by {}; accepted: {}",
-                                          key, spec_, fmt::join(accepted, ", ")));
-    }
-  }
+  VECDEX_RETURN_IF_ERROR(check_search_params(params, "search"));
   SearchResults out;
   out.n = queries.rows;
   out.k = k;
@@ -156,14 +162,7 @@ Result<RangeSearchResults> Index::range_search(MatrixView queries, float radius,
                                      spec_));
   }
   if (std::isnan(radius)) return invalid_argument("range_search: radius is NaN");
-  std::vector<std::string> accepted = accepted_search_keys();
-  for (const std::string& key : params.keys_set()) {
-    if (std::find(accepted.begin(), accepted.end(), key) == accepted.end()) {
-      return invalid_argument(fmt::format(
-          "range_search: parameter '{}' is not used by {}; accepted: {}", key, spec_,
-          fmt::join(accepted, ", ")));
-    }
-  }
+  VECDEX_RETURN_IF_ERROR(check_search_params(params, "range_search"));
   RangeSearchResults out;
   out.n = queries.rows;
   out.offsets.assign(queries.rows + 1, 0);
