@@ -6,7 +6,7 @@ FMNIST := /usr/share/datasets/fashion-mnist
 DATA := data/fashion-mnist
 PY := /usr/bin/python3
 
-.PHONY: deps build demo test asan debug bench-micro bench-peers clean
+.PHONY: deps build demo test asan tsan debug bench-micro bench-peers clean
 
 deps:
 	@scripts/install-deps
@@ -28,6 +28,13 @@ asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j$(JOBS)
 	@ctest --preset asan -j$(JOBS)
+
+# ThreadSanitizer over the concurrent code only: HNSW (searches during add/remove, parallel
+# build), the thread pool and other concurrency tests. Scalar-kernel duplicates are skipped.
+tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j$(JOBS) --target vecdex_index_tests vecdex_core_tests
+	@ctest --preset tsan -j$(JOBS) -R "Hnsw|ThreadPool|Concurren" -E "^scalar\\."
 
 debug: deps
 	@cmake --preset debug >/dev/null

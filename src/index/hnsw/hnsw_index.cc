@@ -119,17 +119,18 @@ Status HnswIndex::add_impl(std::span<const Id> ids, MatrixView data, const Build
   std::vector<Slot> slots;
   try {
     slots.reserve(n);
-    slot_of_.reserve(slot_of_.size() + n);
   } catch (const std::bad_alloc&) {
     return resource_exhausted(fmt::format("add: out of memory for {} ids", n));
   }
   {
-    // Exclusive: arrays may move, reused slots get new codes; no query is in flight.
+    // Exclusive: arrays may move, reused slots get new codes, the id map may rehash (filtered
+    // searches read it under the shared lock); no query is in flight.
     std::lock_guard<RwGate> exclusive(state_);
     VECDEX_RETURN_IF_ERROR(make_owned());
     VECDEX_RETURN_IF_ERROR(graph_.reserve(new_slots).with_context("add"));
     try {
       ids_.reserve(new_slots);
+      slot_of_.reserve(slot_of_.size() + n);
     } catch (const std::bad_alloc&) {
       return resource_exhausted(fmt::format("add: out of memory for {} slots", new_slots));
     }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "index/hnsw/hnsw_test_util.h"
+#include "vecdex/filter.h"
 #include "testing/status_matchers.h"
 
 namespace vecdex {
@@ -135,13 +136,17 @@ TEST(HnswUpdateTest, SearchesRunConcurrentlyWithAddsAndRemoves) {
   std::atomic<size_t> searches{0};
   std::atomic<bool> bad{false};
   std::set<Id> known(d.ids.begin(), d.ids.end());
+  // Every other search is filtered to a few ids: that plan (brute force) reads the id map,
+  // which add() and remove() change.
+  const Filter few = Filter::from_range(d.ids[0], d.ids[40]);
   auto searcher = [&](int seed) {
     std::mt19937_64 rng(seed);
     while (!stop.load()) {
       size_t q = rng() % 60;
       SearchParams p;
       p.threads = 1;
-      auto r = index->search(MatrixView{d.queries.row(q), 4, dim}, 10, p);
+      const Filter* filter = rng() % 2 == 0 ? &few : nullptr;
+      auto r = index->search(MatrixView{d.queries.row(q), 4, dim}, 10, p, filter);
       if (!r.ok()) {
         bad = true;
         return;
