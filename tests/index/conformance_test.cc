@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct SpecCase {
   const char* spec;
   double recall_floor;  // recall@10 against brute force on the seeded data below
 };
+// Test names and failure messages show the spec, not the struct's bytes.
+void PrintTo(const SpecCase& c, std::ostream* os) { *os << c.spec; }
+
 const SpecCase kSpecs[] = {
     {"Flat", 0.999},
     {"HNSW32", 0.97},
