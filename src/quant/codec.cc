@@ -4,14 +4,8 @@
 #include <fmt/format.h>
 
 #include "quant/f32_codec.h"
-#if __has_include("quant/half_codec.h")
 #include "quant/half_codec.h"
-#define VECDEX_HAVE_HALF_CODEC 1
-#endif
-#if __has_include("quant/sq8_codec.h")
 #include "quant/sq8_codec.h"
-#define VECDEX_HAVE_SQ8_CODEC 1
-#endif
 
 namespace vecdex::quant {
 
@@ -32,19 +26,11 @@ Result<std::unique_ptr<Codec>> make_codec(CodecKind kind, size_t dim, Metric met
       return make_f32_codec(dim, metric);
     case CodecKind::kF16:
     case CodecKind::kBF16:
-#ifdef VECDEX_HAVE_HALF_CODEC
       return make_half_codec(kind, dim, metric);
-#else
-      break;
-#endif
     case CodecKind::kSQ8:
-#ifdef VECDEX_HAVE_SQ8_CODEC
       return make_sq8_codec(dim, metric);
-#else
-      break;
-#endif
   }
-  return unimplemented(fmt::format("codec {} is not available in this build", codec_name(kind)));
+  return invalid_argument(fmt::format("make_codec: unknown codec kind {}", static_cast<int>(kind)));
 }
 
 }  // namespace vecdex::quant
