@@ -511,8 +511,12 @@ int main(int argc, char** argv) {
     out += "\"metric\": " + json_string(o.metric) + ", \"k\": " + std::to_string(o.k) + ", ";
     out +=
         "\"index\": " + json_string(label) + ", \"threads\": " + std::to_string(o.threads) + ", ";
+    // index_bytes is all memory held per element (graph, vectors, labels and bookkeeping), the
+    // same definition as vecdex's IndexStats::bytes (which counts its id map and per-node
+    // arrays); graph_bytes is the part hnswlib writes to its file.
     out += "\"build_s\": " + json_double(build_s) +
-           ", \"index_bytes\": " + std::to_string(index_bytes) + ", ";
+           ", \"index_bytes\": " + std::to_string(index_bytes + overhead_bytes) +
+           ", \"graph_bytes\": " + std::to_string(index_bytes) + ", ";
 #if defined(USE_AVX512)
     out += std::string("\"simd\": ") + (AVX512Capable() ? "\"AVX-512\"" : "\"AVX\"") +
            ",\n \"runs\": [";

@@ -27,22 +27,24 @@ void HnswIndex::brute_force_one(const float* q, const QueryPlan& plan, QueryScra
   // Exact originals when kept (no re-rank needed), otherwise the codec.
   const bool exact = params_.refine;
   if (!exact) score.prepare(q);
-  TopK<Slot> top(plan.k);
-  for (Slot slot : plan.allowed_slots) {
-    if (slot >= graph_.slots()) continue;
-    Id id = id_at(slot);
-    if (id == kNoId || !plan.filter->allows(id)) continue;  // changed since the plan was made
+  TopK<Slot>& top = s.top;
+  top.reset(plan.k);
+  const size_t slots = graph_.slots();
+  for (size_t i = 0; i < plan.allowed_slots.size(); ++i) {
+    const Slot slot = plan.allowed_slots[i];
+    if (slot >= slots || id_at(slot) != plan.allowed_ids[i]) continue;  // changed since planned
     float d = exact ? exact_distance(q, slot) : score(graph_.code(slot));
-    if (d <= top.threshold()) top.push(d, slot);
+    if (d <= top.threshold()) top.push(d, static_cast<Slot>(i));  // position in the plan
   }
   const size_t n = top.size();
-  if (s.cands.size() < n) s.cands.resize(n);
-  std::vector<float> d(n);
-  std::vector<Slot> sl(n);
-  top.extract_sorted(d.data(), sl.data());
+  if (s.top_dist.size() < n) {
+    s.top_dist.resize(n);
+    s.top_slot.resize(n);
+  }
+  top.extract_sorted(s.top_dist.data(), s.top_slot.data());
   for (size_t i = 0; i < n; ++i) {
-    ids[i] = id_at(sl[i]);
-    dists[i] = d[i];
+    ids[i] = plan.allowed_ids[s.top_slot[i]];
+    dists[i] = s.top_dist[i];
   }
 }
 

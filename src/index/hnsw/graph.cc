@@ -19,7 +19,13 @@ BlockLayout BlockLayout::make(size_t code_bytes, uint32_t m0) {
   BlockLayout l;
   l.code_bytes = code_bytes;
   l.links_offset = round_up(code_bytes, 4);
-  l.stride = round_up(l.links_offset + 4 * (size_t{m0} + 1), 64);
+  // Pad blocks to whole cache lines (codes then start on one) only when that wastes at most
+  // ~3% of the block: for 784-d f32 it costs 60 of 3,328 bytes; for 128-d f32 with m0 = 32 it
+  // would cost 60 of 704, more than the alignment saves, so such blocks stay packed (4-byte
+  // aligned, like hnswlib's).
+  const size_t packed = l.links_offset + 4 * (size_t{m0} + 1);
+  const size_t padded = round_up(packed, 64);
+  l.stride = (padded - packed) * 32 <= packed ? padded : packed;
   l.m0 = m0;
   return l;
 }

@@ -21,7 +21,9 @@ namespace vecdex::hnsw {
 
 // Byte layout of one level-0 block:
 //   [code: code_bytes, padded to 4][u32 count][m0 x u32 links][padding to a multiple of 64]
-// Codes start on a 64-byte boundary (the array base is 64-byte aligned and stride % 64 == 0).
+// The padding is there only when it costs at most ~3% of the block (then codes start on a
+// 64-byte boundary: the array base is 64-byte aligned and stride % 64 == 0); otherwise blocks
+// are packed back to back, 4-byte aligned.
 struct BlockLayout {
   size_t code_bytes = 0;
   size_t links_offset = 0;  // byte offset of the count word

@@ -105,11 +105,15 @@ Status HnswIndex::search_impl(MatrixView queries, size_t k, const SearchParams& 
           auto it = slot_of_.find(id);
           if (it != slot_of_.end()) plan.allowed_slots.push_back(it->second);
         }
+        std::sort(plan.allowed_slots.begin(), plan.allowed_slots.end());  // sequential reads
+        plan.allowed_ids.resize(plan.allowed_slots.size());
+        for (size_t i = 0; i < plan.allowed_slots.size(); ++i) {
+          plan.allowed_ids[i] = id_at(plan.allowed_slots[i]);
+        }
       } catch (const std::bad_alloc&) {
         return resource_exhausted(
             fmt::format("search: out of memory listing {} allowed ids", count));
       }
-      std::sort(plan.allowed_slots.begin(), plan.allowed_slots.end());  // sequential reads
     }
   }
 

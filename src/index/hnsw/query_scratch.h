@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/topk.h"
 #include "index/hnsw/neighbor_select.h"
 #include "index/hnsw/scorer.h"
 #include "index/hnsw/search.h"
@@ -17,6 +18,9 @@ struct QueryScratch {
   std::vector<Neighbor> heap;     // filtered walk: candidate min-heap C
   std::vector<Neighbor> cands;    // emit(): admissible candidates / exact re-scores
   std::vector<Slot> disallowed;   // filtered walk: neighbours to look through (two hops)
+  TopK<Slot> top;                 // brute force: best positions in the plan's allowed list
+  std::vector<float> top_dist;    // brute force: the top's distances, sorted
+  std::vector<Slot> top_slot;     //   and positions
   std::unique_ptr<CodecScorer> codec_scorer;  // created on first use by a lossy-codec index
 };
 
@@ -35,7 +39,11 @@ struct HnswIndex::QueryPlan {
   const Filter* filter = nullptr;
   bool brute_force = false;  // scan allowed_slots instead of walking the graph
   bool two_hop = false;      // filtered walk looks through disallowed neighbours (ACORN)
-  std::vector<Slot> allowed_slots;  // brute force: slots of allowed ids (re-checked per query)
+  // Brute force: the slots of the allowed ids (ascending) and the id each held when the plan was
+  // made. A query skips a slot whose id has changed since (removed, or freed and reused by a
+  // concurrent add): one load instead of a filter lookup per slot.
+  std::vector<Slot> allowed_slots;
+  std::vector<Id> allowed_ids;
 };
 
 }  // namespace vecdex::hnsw

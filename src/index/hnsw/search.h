@@ -77,8 +77,14 @@ class BeamPool {
 
 // Prefetches up to `bytes` of a code: the walk is memory-bound, so the next neighbour's vector
 // is requested while the current one is scored.
+// Codes need not start on a cache line (BlockLayout drops padding when it costs too much), so
+// the lines are counted from the one holding p.
 inline void prefetch_code(const uint8_t* p, size_t bytes) {
-  for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off, 0, 3);
+  const uintptr_t first = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63};
+  const uintptr_t end = reinterpret_cast<uintptr_t>(p) + bytes;
+  for (uintptr_t line = first; line < end; line += 64) {
+    __builtin_prefetch(reinterpret_cast<const void*>(line), 0, 3);
+  }
 }
 
 // Bytes of every fresh neighbour's code requested as soon as its slot is read.

@@ -96,11 +96,11 @@ TEST(HnswIoTest, DamagedGraphSectionsAreCorruption) {
   auto index = testing::build("HNSW8,efc=32", d, 0);
   ASSERT_NE(index, nullptr);
   VECDEX_ASSERT_OK(index->save(dir.file("h.vdx")));
-  // Block layout for dim 8, M0 16: code 32 bytes, count at 32, stride 128.
+  // Block layout for dim 8, M0 16: code 32 bytes, count at 32, packed stride 100.
   rewrite_section(dir.file("h.vdx"), dir.file("link.vdx"), "hnsw.level0",
                   [](std::vector<uint8_t>& b) {
                     uint32_t bad = 1u << 30;
-                    std::memcpy(b.data() + 128 * 3 + 36, &bad, 4);
+                    std::memcpy(b.data() + 100 * 3 + 36, &bad, 4);
                   });
   EXPECT_THAT(load_index(dir.file("link.vdx")),
               StatusIs(StatusCode::kCorruption, HasSubstr("slot 3 level 0 links to invalid node")));
