@@ -46,6 +46,7 @@ void InsertWorker<Scorer>::insert(Slot q, const float* x) {
     select_neighbors(g, pair_, candidates_, g.m(), selected_);
     {
       std::lock_guard<SpinLock> lock(g.lock(q));
+      keep_concurrent_links(q, l);
       write_list(g, q, l, selected_);
     }
     for (const Neighbor& n : selected_) link_back(n.slot, q, n.dist, l);
@@ -55,6 +56,29 @@ void InsertWorker<Scorer>::insert(Slot q, const float* x) {
     }
   }
   if (level > ep.level) g.set_entry({q, level});
+}
+
+template <typename Scorer>
+void InsertWorker<Scorer>::keep_concurrent_links(Slot q, int level) {
+  Graph& g = *ctx_.graph;
+  const uint32_t cap = g.capacity_at(level);
+  const uint32_t* list = g.list(q, level);
+  const uint32_t count = std::min(load_word(list), cap);
+  if (count == 0) return;  // the usual case: nobody has linked to q on this level yet
+  bool added = false;
+  for (uint32_t i = 0; i < count; ++i) {
+    const Slot s = load_word(list + 1 + i);
+    bool known = false;
+    for (const Neighbor& n : selected_) known |= n.slot == s;
+    if (!known && !deleted(s)) {
+      selected_.push_back(Neighbor{query_(g.code(s)), s});
+      added = true;
+    }
+  }
+  if (!added || selected_.size() <= cap) return;
+  shrink_candidates_ = selected_;
+  std::sort(shrink_candidates_.begin(), shrink_candidates_.end());
+  select_neighbors(g, pair_, shrink_candidates_, cap, selected_);
 }
 
 template <typename Scorer>

@@ -44,6 +44,10 @@ class InsertWorker {
  private:
   // Adds q to n's level-`level` list, shrinking it with the heuristic when full.
   void link_back(Slot n, Slot q, float dist, int level);
+  // Called under q's lock before q's own level-`level` list is written: folds in links other
+  // workers added to that list while q's search ran (they reached q from a higher level), so
+  // the write does not drop them. Shrinks with the heuristic when over capacity.
+  void keep_concurrent_links(Slot q, int level);
   bool deleted(Slot s) const { return __atomic_load_n(ctx_.ids + s, __ATOMIC_ACQUIRE) == kNoId; }
 
   BuildContext ctx_;
