@@ -30,6 +30,7 @@ bool fill_bf16_kernels(int64_t target, KernelTable* table);
 bool fill_int8_kernels(int64_t target, KernelTable* table);
 bool fill_hamming_kernels(int64_t target, KernelTable* table);
 bool fill_codec_kernels(int64_t target, KernelTable* table);
+bool fill_fastscan_kernels(int64_t target, KernelTable* table);
 
 namespace internal {
 

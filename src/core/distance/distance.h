@@ -78,6 +78,14 @@ struct KernelTable {
   CodecDistanceFn l2_sq8_uniform = nullptr;
   // params[0] + sum_j q_j * c_j (no offset if params is null).
   CodecDistanceFn ip_f32_u8 = nullptr;
+
+  // 4-bit PQ fast-scan (fastscan_kernels.cc; layout in quant/fastscan.h): for every vector i of
+  // nblocks packed blocks of 32, out[b * 32 + i] = sum_j lut[j * 16 + code_j] mod 2^16 over the
+  // m_padded (even) sub-quantizers; lut is m_padded x 16 bytes. When masks is not null, bit i of
+  // masks[b] is set iff out[b * 32 + i] <= threshold. No alignment needed.
+  void (*fastscan_accumulate)(const uint8_t* packed, size_t nblocks, const uint8_t* lut,
+                              size_t m_padded, uint16_t threshold, uint16_t* out,
+                              uint32_t* masks) = nullptr;
 };
 
 // The process's table: the best target the CPU supports, capped by the VECDEX_SIMD environment

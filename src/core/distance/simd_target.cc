@@ -48,7 +48,7 @@ bool table_complete(const KernelTable& t) {
   return t.l2_f32 && t.ip_f32 && t.l2_f16 && t.ip_f16 && t.l2_bf16 && t.ip_bf16 && t.l2_i8 &&
          t.ip_i8 && t.l2_u8 && t.ip_u8 && t.hamming && t.l2_f32_many && t.ip_f32_many &&
          t.norms_f32 && t.l2_f32_f16 && t.ip_f32_f16 && t.l2_f32_bf16 && t.ip_f32_bf16 &&
-         t.l2_sq8_weighted && t.l2_sq8_uniform && t.ip_f32_u8;
+         t.l2_sq8_weighted && t.l2_sq8_uniform && t.ip_f32_u8 && t.fastscan_accumulate;
 }
 
 Result<KernelTable> table_for_target(int64_t target) {
@@ -56,7 +56,8 @@ Result<KernelTable> table_for_target(int64_t target) {
   table.target_name = hwy::TargetName(target);
   const bool filled = fill_f32_kernels(target, &table) && fill_f16_kernels(target, &table) &&
                       fill_bf16_kernels(target, &table) && fill_int8_kernels(target, &table) &&
-                      fill_hamming_kernels(target, &table) && fill_codec_kernels(target, &table);
+                      fill_hamming_kernels(target, &table) && fill_codec_kernels(target, &table) &&
+                      fill_fastscan_kernels(target, &table);
   if (!filled || !table_complete(table)) {
     return internal_error(
         fmt::format("distance kernels for target {} are not all compiled", table.target_name));
