@@ -19,6 +19,11 @@ extern "C" void dsyevr_(const char* jobz, const char* range, const char* uplo, c
                         int* iwork, const int* liwork, int* info, size_t jobz_len,
                         size_t range_len, size_t uplo_len);
 
+extern "C" void dgesvd_(const char* jobu, const char* jobvt, const int* m, const int* n, double* a,
+                        const int* lda, double* s, double* u, const int* ldu, double* vt,
+                        const int* ldvt, double* work, const int* lwork, int* info,
+                        size_t jobu_len, size_t jobvt_len);
+
 namespace vecdex::lapack {
 
 void syrk_ata(size_t n, size_t m, float alpha, const float* a, size_t lda, float* c) {
@@ -83,6 +88,46 @@ Result<TopEigen> top_eigen(const float* a, size_t n, size_t count) {
     }
   } catch (const std::bad_alloc&) {
     return resource_exhausted(fmt::format("top_eigen: out of memory for a {} x {} matrix", n, n));
+  }
+  return out;
+}
+
+Result<Svd> svd(const double* a, size_t rows, size_t cols) {
+  if (rows == 0 || cols == 0 || rows > 65536 || cols > 65536) {
+    return invalid_argument(
+        fmt::format("svd: need a matrix of 1..65536 rows and columns, got {} x {}", rows, cols));
+  }
+  blas::ensure_single_threaded_blas();
+  Svd out;
+  try {
+    // A row-major rows x cols matrix is its transpose B = A^T (cols x rows) in LAPACK's
+    // column-major order. B = U' S V'^T means A = V' S U'^T, and read back row-major, LAPACK's
+    // column-major U' (cols x k) is U'^T = A's Vt (k x cols) and V'^T (k x rows) is V' = A's U.
+    std::vector<double> b(a, a + rows * cols);
+    const size_t k = std::min(rows, cols);
+    const int m = static_cast<int>(cols);
+    const int n = static_cast<int>(rows);
+    const int ldu = m;
+    const int ldvt = static_cast<int>(k);
+    out.s.resize(k);
+    out.vt.resize(k * cols);  // LAPACK's U'
+    out.u.resize(rows * k);   // LAPACK's V'^T
+    int info = 0;
+    int lwork = -1;
+    double work_size = 0;
+    dgesvd_("S", "S", &m, &n, b.data(), &m, out.s.data(), out.vt.data(), &ldu, out.u.data(),
+            &ldvt, &work_size, &lwork, &info, 1, 1);
+    if (info != 0) return internal_error(fmt::format("dgesvd workspace query failed: info {}", info));
+    lwork = std::max(1, static_cast<int>(work_size));
+    std::vector<double> work(static_cast<size_t>(lwork));
+    dgesvd_("S", "S", &m, &n, b.data(), &m, out.s.data(), out.vt.data(), &ldu, out.u.data(),
+            &ldvt, work.data(), &lwork, &info, 1, 1);
+    if (info != 0) {
+      return internal_error(fmt::format("dgesvd failed on a {} x {} matrix: info {}", rows, cols,
+                                        info));
+    }
+  } catch (const std::bad_alloc&) {
+    return resource_exhausted(fmt::format("svd: out of memory for a {} x {} matrix", rows, cols));
   }
   return out;
 }

@@ -24,4 +24,16 @@ struct TopEigen {
 // InvalidArgument for count > n or n == 0; Internal when LAPACK reports failure.
 Result<TopEigen> top_eigen(const float* a, size_t n, size_t count);
 
+// Thin singular value decomposition A = U diag(s) Vt of a row-major rows x cols matrix, in double
+// precision (LAPACK dgesvd). With k = min(rows, cols): u is rows x k, s has k values (descending),
+// vt is k x cols, all row-major. Used by OPQ's orthogonal Procrustes step (quant/opq.h).
+struct Svd {
+  std::vector<double> u;
+  std::vector<double> s;
+  std::vector<double> vt;
+};
+// InvalidArgument for an empty or oversized matrix; Internal when LAPACK reports failure
+// (no convergence); ResourceExhausted when the workspace cannot be allocated.
+Result<Svd> svd(const double* a, size_t rows, size_t cols);
+
 }  // namespace vecdex::lapack
