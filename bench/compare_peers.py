@@ -13,6 +13,9 @@
    --hnswlib-native M[,EFC]: Debian's hnswlib headers compiled -O3 -march=native by
      bench/hnswlib_native (AVX-512 distances; built on demand into build/peers/). THE BAR.
    --faiss-hnsw M (IndexHNSWFlat), --faiss-ivf NLIST: Debian's FAISS, a generic build.
+   --faiss-spec "FACTORY@SWEEP" (repeatable): any FAISS index_factory string, swept over
+     ParameterSpace keys (cross product of ';'-separated keys; k_factor reaches RFlat's
+     k_factor_rf); bytes = len(faiss.serialize_index(index)).
    --hnswlib M: Debian's python3-hnswlib, an SSE-only build; reported, not the bar.
    FAISS IndexFlat (exact, BLAS) always, unless --no-faiss-flat.
    HNSW peers use --efc and sweep --ef; every build uses --build-threads threads (default 2).
@@ -288,6 +291,10 @@ def main(argv=None):
                     help="native hnswlib (the bar); EFC defaults to --efc")
     ap.add_argument("--faiss-hnsw", type=int, metavar="M", help="FAISS IndexHNSWFlat")
     ap.add_argument("--faiss-ivf", type=int, metavar="NLIST", help="FAISS IndexIVFFlat")
+    ap.add_argument("--faiss-spec", action="append", metavar="FACTORY@SWEEP",
+                    help='any FAISS index_factory string with a sweep over its ParameterSpace '
+                         'keys, cross product of ";"-separated keys (repeatable), e.g. '
+                         '"IVF1024,PQ392x4fs,RFlat@nprobe=4,8,16;k_factor=2,4,8"')
     ap.add_argument("--hnswlib", type=int, metavar="M", help="Debian's python3-hnswlib (SSE)")
     ap.add_argument("--no-faiss-flat", action="store_true", help="skip FAISS exact search")
     ap.add_argument("--efc", type=int, default=200, help="HNSW ef_construction for the peers")
@@ -348,8 +355,17 @@ def main(argv=None):
         if args.hnswlib:
             peers.append(("hnswlib", ["--m", str(args.hnswlib), "--efc", str(args.efc),
                                       "--sweep", f"ef={args.ef}"]))
+        for item in args.faiss_spec or []:
+            factory, _, sweep = item.partition("@")
+            peers.append(("faiss-spec", ["--factory", factory] +
+                          (["--sweep", sweep] if sweep else [])))
+        n_spec = 0
         for system, extra in peers:
-            out = os.path.join(args.out, f"{system}-t{t}.json")
+            name_part = system
+            if system == "faiss-spec":
+                name_part = f"faiss-spec-{n_spec}"
+                n_spec += 1
+            out = os.path.join(args.out, f"{name_part}-t{t}.json")
             run([PY, f"{HERE}/peer_runner.py", "run", "--system", system, "--base", base,
                  "--queries", queries, "--gt", gt, "--threads", str(t), "--build-threads",
                  str(args.build_threads), "--dataset", name, "--json", out] + common + extra,

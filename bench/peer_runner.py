@@ -14,6 +14,8 @@ OPENBLAS_NUM_THREADS set, because OpenBLAS fixes its thread count when it is loa
     peer_runner.py gt  --base b.fvecs --queries q.fvecs --k 100 --out gt.ivecs
     peer_runner.py run --system faiss-flat --base b.fvecs --queries q.fvecs --gt gt.ivecs \
                        --k 10 --threads 1 --json out.json
+    peer_runner.py run --system faiss-spec --factory "IVF1024,PQ392x4fs,RFlat" \
+                       --sweep "nprobe=4,8;k_factor=2,4" ...   (any index_factory string)
 """
 import argparse
 import json
@@ -89,13 +91,34 @@ def parse_sweep(text):
     return [(key.strip(), int(v)) for v in values.split(",") if v.strip()]
 
 
+def parse_multi_sweep(text):
+    """'nprobe=4,8;k_factor=2,4' -> the cross product as lists of (key, value) pairs, keys in
+    the order given: [[('nprobe', 4), ('k_factor', 2)], ...]; '' -> [[]] (one default run).
+    Values stay text (FAISS parameters may be floats)."""
+    if not text:
+        return [[]]
+    runs = [[]]
+    for part in text.split(";"):
+        key, eq, values = part.partition("=")
+        vals = [v.strip() for v in values.split(",") if v.strip()]
+        if not eq or not key.strip() or not vals:
+            raise ValueError(f"bad sweep part '{part}' in '{text}'; expected key=v1,v2,...")
+        runs = [r + [(key.strip(), v)] for r in runs for v in vals]
+    return runs
+
+
 def make_index(args, dim):
     """Returns (index label, build(data), set_param(key, value), search(q, k, threads), bytes())."""
     ip = args.metric == "ip"
     if args.system.startswith("faiss"):
         import faiss
         metric = faiss.METRIC_INNER_PRODUCT if ip else faiss.METRIC_L2
-        if args.system == "faiss-flat":
+        if args.system == "faiss-spec":
+            # Any index_factory string; parameters are set through ParameterSpace by name
+            # ("nprobe", "k_factor", "efSearch", ...), one run per cross-product entry.
+            index = faiss.index_factory(dim, args.factory, metric)
+            label = args.factory
+        elif args.system == "faiss-flat":
             index = faiss.IndexFlatIP(dim) if ip else faiss.IndexFlatL2(dim)
             label = "IndexFlatIP" if ip else "IndexFlatL2"
         elif args.system == "faiss-hnsw":
@@ -117,7 +140,17 @@ def make_index(args, dim):
             index.add(data)
 
         def set_param(key, value):
-            if key == "ef":
+            if args.system == "faiss-spec":
+                if key is None:
+                    return
+                try:
+                    faiss.ParameterSpace().set_index_parameters(index, f"{key}={value}")
+                except RuntimeError:
+                    if key != "k_factor":
+                        raise
+                    # IndexRefine (",RFlat") names it k_factor_rf; IndexIVFPQR k_factor.
+                    faiss.ParameterSpace().set_index_parameters(index, f"k_factor_rf={value}")
+            elif key == "ef":
                 index.hnsw.efSearch = value
             elif key == "nprobe":
                 index.nprobe = value
@@ -129,6 +162,8 @@ def make_index(args, dim):
             return index.search(q, k)[1]
 
         def nbytes():
+            if args.system == "faiss-spec":
+                return len(faiss.serialize_index(index))
             with tempfile.TemporaryDirectory() as d:  # on disk: no second copy in memory
                 path = os.path.join(d, "f.index")
                 faiss.write_index(index, path)
@@ -164,7 +199,7 @@ def make_index(args, dim):
 
 
 SYSTEMS = {"faiss-flat": "faiss", "faiss-hnsw": "faiss", "faiss-ivf": "faiss",
-           "hnswlib": "hnswlib-py"}
+           "faiss-spec": "faiss", "hnswlib": "hnswlib-py"}
 
 
 def run(args):
@@ -187,8 +222,13 @@ def run(args):
               "dim": dim, "metric": args.metric, "k": args.k, "index": label,
               "threads": args.threads, "build_s": build_s, "index_bytes": nbytes(),
               "simd": args.simd, "runs": []}
-    for key, value in parse_sweep(args.sweep):
-        set_param(key, value)
+    if args.system == "faiss-spec":
+        sweep = parse_multi_sweep(args.sweep)
+    else:
+        sweep = [[] if key is None else [(key, value)] for key, value in parse_sweep(args.sweep)]
+    for pairs in sweep:
+        for key, value in pairs:
+            set_param(key, value)
         search(queries[:16], args.k, args.threads)  # warm-up, as vecdex bench does
         t0 = time.perf_counter()
         found = search(queries, args.k, args.threads)
@@ -201,7 +241,7 @@ def run(args):
             lat.append((time.perf_counter() - t0) * 1e6)
         lat.sort()
         pct = lambda p: lat[max(1, int(np.ceil(p * len(lat)))) - 1]  # noqa: E731 nearest rank
-        report["runs"].append({"params": "" if key is None else f"{key}={value}",
+        report["runs"].append({"params": ",".join(f"{k}={v}" for k, v in pairs),
                                "recall": recall_at_k(found, gt, args.k), "qps": qps,
                                "p50_us": pct(0.50), "p99_us": pct(0.99)})
     with open(args.json, "w", encoding="utf-8") as f:
@@ -222,7 +262,9 @@ def ground_truth(args):
 def main(argv=None):
     ap = argparse.ArgumentParser(description="FAISS / hnswlib side of compare_peers.py")
     ap.add_argument("mode", choices=["gt", "run"])
-    ap.add_argument("--system", choices=["faiss-flat", "faiss-hnsw", "faiss-ivf", "hnswlib"])
+    ap.add_argument("--system", choices=["faiss-flat", "faiss-hnsw", "faiss-ivf", "faiss-spec",
+                                         "hnswlib"])
+    ap.add_argument("--factory", help="faiss-spec: a FAISS index_factory string, e.g. IVF1024,Flat")
     ap.add_argument("--base", required=True)
     ap.add_argument("--queries", required=True)
     ap.add_argument("--gt")
@@ -235,12 +277,15 @@ def main(argv=None):
     ap.add_argument("--build-threads", type=int, default=None, help="default: --threads")
     ap.add_argument("--max-queries", type=int, default=0, help="first N queries only (0 = all)")
     ap.add_argument("--latency-queries", type=int, default=0)
-    ap.add_argument("--sweep", default="", help="one key, e.g. ef=16,32,64 or nprobe=1,4,16")
+    ap.add_argument("--sweep", default="", help="one key, e.g. ef=16,32,64 or nprobe=1,4,16; "
+                    "faiss-spec: keys separated by ';', cross product (nprobe=4,8;k_factor=2,4)")
     ap.add_argument("--m", type=int, default=32)
     ap.add_argument("--efc", type=int, default=200)
     ap.add_argument("--nlist", type=int, default=1024)
     ap.add_argument("--simd", default="")
     args = ap.parse_args(argv)
+    if args.system == "faiss-spec" and not args.factory:
+        ap.error("--system faiss-spec needs --factory")
     if args.mode == "gt":
         ground_truth(args)
     else:

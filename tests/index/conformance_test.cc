@@ -35,6 +35,9 @@ const SpecCase kSpecs[] = {
     {"HNSW16,efc=100", 0.95},
     {"HNSW32,SQ8", 0.85},
     {"HNSW16,SQ8,Refine", 0.95},
+    {"IVF16,Flat", 0.85},
+    {"IVF16,PQ8x4fs,Refine", 0.68},
+    {"RPForest10", 0.75},
 };
 
 constexpr size_t kDim = 24;

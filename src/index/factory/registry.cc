@@ -5,6 +5,8 @@
 
 #include "index/flat/flat_index.h"
 #include "index/hnsw/hnsw_index.h"
+#include "index/ivf/ivf_index.h"
+#include "index/rpforest/rpforest_index.h"
 
 namespace vecdex::factory {
 
@@ -13,6 +15,8 @@ const Registry& Registry::global() {
   static const Registry registry({
       flat::family_entry(),
       hnsw::family_entry(),
+      ivf::family_entry(),
+      rpforest::family_entry(),
   });
   return registry;
 }
