@@ -82,48 +82,78 @@ uint16_t QuantizedLut::threshold_for(float distance) const {
   return static_cast<uint16_t>(std::floor(x) + 1.0);
 }
 
+namespace {
+
+// Min and max of one sub-quantizer's 16 entries (a loop the compiler vectorises).
+inline void row_range(const float* row, float& lo, float& hi) {
+  lo = row[0];
+  hi = row[0];
+  for (size_t c = 1; c < kLaneBytes; ++c) {
+    lo = std::min(lo, row[c]);
+    hi = std::max(hi, row[c]);
+  }
+}
+
+Status non_finite_entry(const float* lut, size_t m) {
+  for (size_t j = 0; j < m; ++j) {
+    for (size_t c = 0; c < kLaneBytes; ++c) {
+      const float v = lut[j * kLaneBytes + c];
+      if (!std::isfinite(v)) {
+        return invalid_argument(fmt::format(
+            "fastscan quantize_lut: entry {} of sub-quantizer {} is {}; expected a finite value", c,
+            j, v));
+      }
+    }
+  }
+  return Status();
+}
+
+}  // namespace
+
+// Runs once per query (and per list for residual tables), so it is kept to two vectorisable
+// float passes: ranges, then scaled entries rounded half up.
 Status quantize_lut(const float* lut, size_t m, QuantizedLut& out) {
   if (m == 0)
     return invalid_argument("fastscan quantize_lut: m is 0; expected at least one sub-quantizer");
   const size_t mp = padded_m(m);
-  double bias = 0.0, range_sum = 0.0, range_max = 0.0;
+  double bias = 0.0, range_sum = 0.0;
+  float range_max = 0.0f;
+  float check = 0.0f;  // NaN / Inf anywhere make this non-finite (x * 0 is NaN for Inf, NaN)
   for (size_t j = 0; j < m; ++j) {
     const float* row = lut + j * kLaneBytes;
-    for (size_t c = 0; c < kLaneBytes; ++c) {
-      if (!std::isfinite(row[c])) {
-        return invalid_argument(fmt::format(
-            "fastscan quantize_lut: entry {} of sub-quantizer {} is {}; expected a finite value", c,
-            j, row[c]));
-      }
-    }
-    const auto [lo, hi] = std::minmax_element(row, row + kLaneBytes);
-    bias += *lo;
-    const double range = static_cast<double>(*hi) - *lo;
-    range_sum += range;
-    range_max = std::max(range_max, range);
+    for (size_t c = 0; c < kLaneBytes; ++c) check += row[c] * 0.0f;
+    float lo, hi;
+    row_range(row, lo, hi);
+    bias += lo;
+    range_sum += static_cast<double>(hi) - lo;
+    range_max = std::max(range_max, hi - lo);
   }
+  if (!std::isfinite(check)) VECDEX_RETURN_IF_ERROR(non_finite_entry(lut, m));
   // Rounding adds at most 0.5 per sub-quantizer to the sum of the maxima, hence the m / 2 margin.
   double scale = 1.0;
-  if (range_max > 0.0)
-    scale = std::min(255.0 / range_max, (65535.0 - 0.5 * static_cast<double>(m)) / range_sum);
+  if (range_max > 0.0f)
+    scale = std::min(255.0 / range_max, (65534.0 - 0.5 * static_cast<double>(m)) / range_sum);
   // Ranges near the float minimum would give a scale that overflows float; a smaller scale only
   // shrinks the entries.
   scale = std::min(scale, 1e30);
+  const float fscale = static_cast<float>(scale);
 
   VECDEX_RETURN_IF_ERROR(out.table.resize(mp * kLaneBytes));
   uint8_t* table = out.table.data();
   for (size_t j = 0; j < m; ++j) {
     const float* row = lut + j * kLaneBytes;
-    const double lo = *std::min_element(row, row + kLaneBytes);
+    float lo, hi;
+    row_range(row, lo, hi);
+    uint8_t* dst = table + j * kLaneBytes;
     for (size_t c = 0; c < kLaneBytes; ++c) {
-      const double q = std::nearbyint((static_cast<double>(row[c]) - lo) * scale);
-      table[j * kLaneBytes + c] = static_cast<uint8_t>(std::clamp(q, 0.0, 255.0));
+      const float q = (row[c] - lo) * fscale + 0.5f;  // >= 0.5: truncation rounds half up
+      dst[c] = static_cast<uint8_t>(std::min(q, 255.0f));
     }
   }
   if (mp != m)
     std::memset(table + m * kLaneBytes, 0, kLaneBytes);  // the padding sub-quantizer adds 0
   out.m = m;
-  out.scale = static_cast<float>(scale);
+  out.scale = fscale;
   out.bias = static_cast<float>(bias);
   return Status();
 }

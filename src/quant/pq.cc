@@ -259,6 +259,21 @@ void ProductQuantizer::compute_lut(const float* query, float* lut) const {
   }
 }
 
+void ProductQuantizer::compute_dot_lut(const float* rotated, float factor, float* lut) const {
+  const size_t ks = ksub();
+  const size_t ds = dsub();
+  for (size_t j = 0; j < m_; ++j) {
+    float* row = lut + j * ks;
+    const float* qj = rotated + j * ds;
+    if (centroids_t_.empty()) {
+      distance::kernels().ip_f32_many(qj, centroids_.data() + j * ks * ds, ks, ds, row);
+    } else {
+      subspace_ip(qj, centroids_t_.data() + j * ks * ds, ds, ks, row);
+    }
+    for (size_t c = 0; c < ks; ++c) row[c] *= factor;
+  }
+}
+
 float ProductQuantizer::adc(const float* lut, const uint8_t* code) const {
   return nbits_ == 8 ? adc_one<8>(lut, code, m_) : adc_one<4>(lut, code, m_);
 }

@@ -91,6 +91,9 @@ class ProductQuantizer {
   // sub-vector j of the rotated query and centroid c of sub-space j, or minus their inner product
   // (internal "smaller is better" convention). lut holds m() * ksub() floats.
   void compute_lut(const float* query, float* lut) const;
+  // lut[j * ksub() + c] = factor * <sub-vector j of `rotated`, centroid c of sub-space j> for a
+  // query already rotated (rotate()); IVF's residual tables under L2 use factor -2.
+  void compute_dot_lut(const float* rotated, float factor, float* lut) const;
   // sum_j lut[j * ksub() + code_at(code, j)].
   float adc(const float* lut, const uint8_t* code) const;
   // out[i] = adc(lut, codes + i * code_bytes()) for n contiguous codes.

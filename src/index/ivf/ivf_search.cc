@@ -102,22 +102,8 @@ void IvfIndex::prepare_query(const float* q, SearchScratch& s) const {
     pq_.compute_lut(q, s.shared_lut.data());  // -<q_j, centroid>
   } else {
     // L2 over residuals: the query's part is -2 <q, r>; a table of -2 <(R q)_j, centroid>.
-    const size_t ks = pq_.ksub();
-    const size_t ds = pq_.dsub();
     pq_.rotate(q, s.residual.data());
-    const float* books = pq_.centroids().data();
-    float* lut = s.shared_lut.data();
-    // A plain loop: sub-vectors are short (often 2-8 floats), too short for a kernel call each.
-    for (size_t j = 0; j < pq_.m(); ++j) {
-      const float* qj = s.residual.data() + j * ds;
-      const float* bj = books + j * ks * ds;
-      float* row = lut + j * ks;
-      for (size_t c = 0; c < ks; ++c) {
-        float dot = 0.0f;
-        for (size_t t = 0; t < ds; ++t) dot += qj[t] * bj[c * ds + t];
-        row[c] = -2.0f * dot;
-      }
-    }
+    pq_.compute_dot_lut(s.residual.data(), -2.0f, s.shared_lut.data());
   }
   if (params_.storage == IvfStorage::kPQFastScan) {
     fs::quantize_lut(s.shared_lut.data(), pq_.m(), s.qlut).ignore();  // buffer pre-sized
@@ -177,6 +163,13 @@ void IvfIndex::finish_query(const float* q, const Plan& plan, SearchScratch& s, 
   size_t got = s.heap.extract_sorted(s.cand_d.data(), s.cand_s.data());
   if (params_.refine && got > 0) {
     s.pairs.clear();
+    // The originals are scattered rows (3 KiB each at 784-d): request all of them before scoring
+    // the first, so their cache misses overlap instead of queueing one after another.
+    const size_t row_bytes = dim() * sizeof(float);
+    for (size_t i = 0; i < got; ++i) {
+      const char* x = reinterpret_cast<const char*>(originals_view_ + size_t{s.cand_s[i]} * dim());
+      for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(x + off, 0, 1);
+    }
     for (size_t i = 0; i < got; ++i) s.pairs.emplace_back(exact_distance(q, s.cand_s[i]), s.cand_s[i]);
     const size_t top = std::min(got, plan.kk);
     std::partial_sort(s.pairs.begin(), s.pairs.begin() + top, s.pairs.end());
