@@ -28,20 +28,36 @@ void HnswIndex::brute_force_one(const float* q, const QueryPlan& plan, QueryScra
   const bool exact = params_.refine;
   if (!exact) score.prepare(q);
   TopK<Slot>& top = s.top;
-  top.reset(plan.k);
-  const size_t slots = graph_.slots();
-  for (size_t i = 0; i < plan.allowed_slots.size(); ++i) {
-    const Slot slot = plan.allowed_slots[i];
-    if (slot >= slots || id_at(slot) != plan.allowed_ids[i]) continue;  // changed since planned
-    float d = exact ? exact_distance(q, slot) : score(graph_.code(slot));
-    if (d <= top.threshold()) top.push(d, static_cast<Slot>(i));  // position in the plan
-  }
-  const size_t n = top.size();
+  const std::vector<Slot>& slots = plan.allowed_slots;
+  // Slots only grow and the shared lock held by the caller pins the arrays, so every planned
+  // slot is addressable. Whether a slot still holds its planned id is checked for the winners
+  // only (a per-slot load costs ~6% of this loop); if one of them changed under a concurrent
+  // add/remove, the scan runs again testing every slot.
+  auto scan = [&](bool check_each) {
+    top.reset(plan.k);
+    for (size_t i = 0; i < slots.size(); ++i) {
+      if (check_each && id_at(slots[i]) != plan.allowed_ids[i]) continue;
+      const float d = exact ? exact_distance(q, slots[i]) : score(graph_.code(slots[i]));
+      if (d <= top.threshold()) top.push(d, static_cast<Slot>(i));  // position in the plan
+    }
+  };
+  scan(false);
+  size_t n = top.size();
   if (s.top_dist.size() < n) {
     s.top_dist.resize(n);
     s.top_slot.resize(n);
   }
   top.extract_sorted(s.top_dist.data(), s.top_slot.data());
+  bool changed = false;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t at = s.top_slot[i];
+    changed |= id_at(slots[at]) != plan.allowed_ids[at];
+  }
+  if (changed) {
+    scan(true);
+    n = top.size();
+    top.extract_sorted(s.top_dist.data(), s.top_slot.data());
+  }
   for (size_t i = 0; i < n; ++i) {
     ids[i] = plan.allowed_ids[s.top_slot[i]];
     dists[i] = s.top_dist[i];
