@@ -19,7 +19,7 @@ bool parse_uint(std::string_view text, uint64_t max, uint64_t* out) {
   for (char c : text) {
     if (!is_digit(c)) return false;
     uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (value > (max - digit) / 10) return false;
+    if (digit > max || value > (max - digit) / 10) return false;  // (max - digit) must not wrap
     value = value * 10 + digit;
   }
   *out = value;

@@ -38,6 +38,17 @@ TEST(SpecParserTest, ParsesBuildOptionsAfterStages) {
   EXPECT_EQ(*efc, 200u);
 }
 
+TEST(SpecParserTest, ParseUintRespectsSmallMaxima) {
+  uint64_t v = 0;
+  EXPECT_TRUE(parse_uint("1", 1, &v));
+  EXPECT_EQ(v, 1u);
+  EXPECT_FALSE(parse_uint("2", 1, &v));  // a digit above max once wrapped (max - digit)
+  EXPECT_FALSE(parse_uint("9", 0, &v));
+  EXPECT_TRUE(parse_uint("0", 0, &v));
+  EXPECT_TRUE(parse_uint("18446744073709551615", UINT64_MAX, &v));
+  EXPECT_FALSE(parse_uint("18446744073709551616", UINT64_MAX, &v));
+}
+
 TEST(SpecParserTest, RejectsEmptySpec) {
   EXPECT_THAT(parse_spec(""), StatusIs(StatusCode::kInvalidArgument, HasSubstr("empty index spec")));
   EXPECT_THAT(parse_spec("   "), StatusIs(StatusCode::kInvalidArgument, HasSubstr("empty")));
