@@ -288,6 +288,16 @@ bool IndexFileReader::has_section(std::string_view name) const {
                      [&](const Section& s) { return s.name == name; });
 }
 
+Result<std::string> IndexFileReader::spec() const {
+  VECDEX_ASSIGN_OR_RETURN(std::span<const uint8_t> bytes, section(IndexFileFormat::kSpecSection));
+  if (bytes.empty() || bytes.size() > IndexFileFormat::kMaxSpecBytes) {
+    return corrupt(fmt::format("section '{}' has {} bytes, expected 1..{}",
+                               IndexFileFormat::kSpecSection, bytes.size(),
+                               IndexFileFormat::kMaxSpecBytes));
+  }
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
 Result<std::span<const uint8_t>> IndexFileReader::section(std::string_view name) const {
   for (const Section& s : sections_) {
     if (s.name == name) return std::span<const uint8_t>(storage_->bytes.data() + s.offset, s.size);

@@ -30,6 +30,10 @@ struct IndexFileFormat {
   static constexpr size_t kMaxNameLength = 23;  // section names, family tags: <= 23 / 7 chars
   static constexpr size_t kMaxFamilyTagLength = 7;
   static constexpr uint32_t kMaxSections = 4096;
+  // Every family stores the factory string it was built from in this section (1..4096 bytes)
+  // and parses it again on load.
+  static constexpr char kSpecSection[] = "index.spec";
+  static constexpr size_t kMaxSpecBytes = 4096;
 };
 
 // What the header says about the index (besides the section table).
@@ -52,6 +56,11 @@ class IndexFileWriter {
   // Adds a section. Names are 1..23 printable ASCII chars and unique (InvalidArgument otherwise;
   // these are programming errors in a family's saver, reported rather than aborted on).
   Status add_section(std::string_view name, std::span<const uint8_t> bytes);
+  // Adds the "index.spec" section (`spec` must outlive write()).
+  Status add_spec(const std::string& spec) {
+    return add_section(IndexFileFormat::kSpecSection,
+                       {reinterpret_cast<const uint8_t*>(spec.data()), spec.size()});
+  }
   template <typename T>
   Status add_array(std::string_view name, std::span<const T> values) {
     return add_section(name, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(values.data()),
@@ -97,6 +106,8 @@ class IndexFileReader {
   bool has_section(std::string_view name) const;
   // The section's bytes; Corruption "load <file>: missing section '<name>'" when absent.
   Result<std::span<const uint8_t>> section(std::string_view name) const;
+  // The "index.spec" section as text; Corruption when missing or not 1..kMaxSpecBytes long.
+  Result<std::string> spec() const;
   // The section as an array of T; Corruption unless its size is exactly `expected_count` Ts.
   template <typename T>
   Result<std::span<const T>> array(std::string_view name, size_t expected_count) const {

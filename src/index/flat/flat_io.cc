@@ -18,14 +18,12 @@
 namespace vecdex::flat {
 namespace {
 
-constexpr char kSpecSection[] = "index.spec";
 constexpr char kIdsSection[] = "flat.ids";
 constexpr char kVectorsSection[] = "flat.vectors";
 constexpr char kNormsSection[] = "flat.norms";
 constexpr char kPcaSection[] = "flat.pca";
 constexpr char kProjSection[] = "flat.proj";
 constexpr char kPnormsSection[] = "flat.pnorms";
-constexpr size_t kMaxSpecLength = 4096;
 
 // flat.pca starts with this header; then mean (dim f32), then basis (directions x dim f32).
 struct PcaHeader {
@@ -89,8 +87,7 @@ Status FlatIndex::save_impl(const std::filesystem::path& path) const {
   IndexFileWriter writer(info);
   const std::string& text = spec();
   const size_t n = size();
-  VECDEX_RETURN_IF_ERROR(writer.add_section(
-      kSpecSection, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}));
+  VECDEX_RETURN_IF_ERROR(writer.add_spec(text));
   VECDEX_RETURN_IF_ERROR(writer.add_array<Id>(kIdsSection, {ids_.data(), n}));
   VECDEX_RETURN_IF_ERROR(writer.add_array<float>(kVectorsSection, {vectors_, n * dim()}));
   VECDEX_RETURN_IF_ERROR(writer.add_array<float>(kNormsSection, {norms_, n}));
@@ -123,12 +120,7 @@ Result<std::unique_ptr<Index>> FlatIndex::load(const IndexFileReader& file,
                                     std::numeric_limits<Slot>::max()));
   }
   const size_t n = static_cast<size_t>(info.count);
-  VECDEX_ASSIGN_OR_RETURN(std::span<const uint8_t> spec_bytes, file.section(kSpecSection));
-  if (spec_bytes.empty() || spec_bytes.size() > kMaxSpecLength) {
-    return file.corrupt(fmt::format("section '{}' has {} bytes, expected 1..{}", kSpecSection,
-                                    spec_bytes.size(), kMaxSpecLength));
-  }
-  std::string spec(reinterpret_cast<const char*>(spec_bytes.data()), spec_bytes.size());
+  VECDEX_ASSIGN_OR_RETURN(std::string spec, file.spec());
   VECDEX_ASSIGN_OR_RETURN(std::span<const Id> ids, file.array<Id>(kIdsSection, n));
   size_t floats = 0;
   if (__builtin_mul_overflow(n, info.dim, &floats)) {

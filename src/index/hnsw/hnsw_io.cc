@@ -16,7 +16,6 @@
 namespace vecdex::hnsw {
 namespace {
 
-constexpr char kSpecSection[] = "index.spec";
 constexpr char kParamsSection[] = "hnsw.params";
 constexpr char kLevel0Section[] = "hnsw.level0";
 constexpr char kLevelsSection[] = "hnsw.levels";
@@ -24,7 +23,6 @@ constexpr char kUpperSection[] = "hnsw.upper";
 constexpr char kIdsSection[] = "hnsw.ids";
 constexpr char kCodecSection[] = "hnsw.codec";
 constexpr char kOriginalsSection[] = "hnsw.originals";
-constexpr size_t kMaxSpecLength = 4096;
 constexpr uint64_t kParamsVersion = 1;
 
 // hnsw.params: little-endian u64 fields in this order.
@@ -83,8 +81,7 @@ Status HnswIndex::save_impl(const std::filesystem::path& path) const {
   const std::vector<uint8_t> codec_params = codec_->serialize_params();
   IndexFileWriter writer(info);
   const std::string& text = spec();
-  VECDEX_RETURN_IF_ERROR(writer.add_section(
-      kSpecSection, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}));
+  VECDEX_RETURN_IF_ERROR(writer.add_spec(text));
   VECDEX_RETURN_IF_ERROR(writer.add_array<uint64_t>(kParamsSection, {fields, kFieldCount}));
   VECDEX_RETURN_IF_ERROR(writer.add_array<uint8_t>(
       kLevel0Section, {graph_.level0_data(), slots * graph_.layout().stride}));
@@ -102,12 +99,7 @@ Status HnswIndex::save_impl(const std::filesystem::path& path) const {
 Result<std::unique_ptr<Index>> HnswIndex::load(const IndexFileReader& file,
                                                const LoadOptions& options) {
   const IndexFileInfo& info = file.info();
-  VECDEX_ASSIGN_OR_RETURN(std::span<const uint8_t> spec_bytes, file.section(kSpecSection));
-  if (spec_bytes.empty() || spec_bytes.size() > kMaxSpecLength) {
-    return file.corrupt(fmt::format("section '{}' has {} bytes, expected 1..{}", kSpecSection,
-                                    spec_bytes.size(), kMaxSpecLength));
-  }
-  std::string spec(reinterpret_cast<const char*>(spec_bytes.data()), spec_bytes.size());
+  VECDEX_ASSIGN_OR_RETURN(std::string spec, file.spec());
   Result<factory::ParsedSpec> parsed = factory::parse_spec(spec);
   if (!parsed.ok()) return file.corrupt(fmt::format("bad spec: {}", parsed.status().message()));
   Result<HnswParams> params = parse_hnsw_spec(*parsed);

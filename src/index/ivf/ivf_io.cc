@@ -17,7 +17,6 @@
 namespace vecdex::ivf {
 namespace {
 
-constexpr char kSpecSection[] = "index.spec";
 constexpr char kParamsSection[] = "ivf.params";
 constexpr char kCentroidsSection[] = "ivf.centroids";
 constexpr char kQuantizerSection[] = "ivf.quantizer";
@@ -27,7 +26,6 @@ constexpr char kCodesSection[] = "ivf.codes";
 constexpr char kNormsSection[] = "ivf.norms";
 constexpr char kIdsSection[] = "ivf.ids";
 constexpr char kOriginalsSection[] = "ivf.originals";
-constexpr size_t kMaxSpecLength = 4096;
 constexpr uint64_t kParamsVersion = 1;
 
 // ivf.params: little-endian u64 fields in this order.
@@ -107,8 +105,7 @@ Status IvfIndex::save_impl(const std::filesystem::path& path) const {
   }
   IndexFileWriter writer(info);
   const std::string& text = spec();
-  VECDEX_RETURN_IF_ERROR(writer.add_section(
-      kSpecSection, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}));
+  VECDEX_RETURN_IF_ERROR(writer.add_spec(text));
   VECDEX_RETURN_IF_ERROR(writer.add_array<uint64_t>(kParamsSection, {fields, kFieldCount}));
   VECDEX_RETURN_IF_ERROR(writer.add_array<float>(kCentroidsSection, centroids_));
   VECDEX_RETURN_IF_ERROR(writer.add_array<uint8_t>(kQuantizerSection, quantizer));
@@ -127,12 +124,7 @@ Status IvfIndex::save_impl(const std::filesystem::path& path) const {
 Result<std::unique_ptr<Index>> IvfIndex::load(const IndexFileReader& file,
                                               const LoadOptions& options) {
   const IndexFileInfo& info = file.info();
-  VECDEX_ASSIGN_OR_RETURN(std::span<const uint8_t> spec_bytes, file.section(kSpecSection));
-  if (spec_bytes.empty() || spec_bytes.size() > kMaxSpecLength) {
-    return file.corrupt(fmt::format("section '{}' has {} bytes, expected 1..{}", kSpecSection,
-                                    spec_bytes.size(), kMaxSpecLength));
-  }
-  std::string spec(reinterpret_cast<const char*>(spec_bytes.data()), spec_bytes.size());
+  VECDEX_ASSIGN_OR_RETURN(std::string spec, file.spec());
   Result<factory::ParsedSpec> parsed = factory::parse_spec(spec);
   if (!parsed.ok()) return file.corrupt(fmt::format("bad spec: {}", parsed.status().message()));
   Result<IvfParams> params = parse_ivf_spec(*parsed);

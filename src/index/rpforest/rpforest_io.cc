@@ -17,7 +17,6 @@
 namespace vecdex::rpforest {
 namespace {
 
-constexpr char kSpecSection[] = "index.spec";
 constexpr char kParamsSection[] = "rpf.params";
 constexpr char kRootsSection[] = "rpf.roots";
 constexpr char kNodesSection[] = "rpf.nodes";
@@ -25,7 +24,6 @@ constexpr char kNormalsSection[] = "rpf.normals";
 constexpr char kEntriesSection[] = "rpf.entries";
 constexpr char kVectorsSection[] = "rpf.vectors";
 constexpr char kIdsSection[] = "rpf.ids";
-constexpr size_t kMaxSpecLength = 4096;
 constexpr uint64_t kParamsVersion = 1;
 constexpr uint64_t kMaxElements = 0xFFFFFFFEu;
 
@@ -131,8 +129,7 @@ Status RpForestIndex::save_impl(const std::filesystem::path& path) const {
   fields[kRootCount] = roots.size();
   IndexFileWriter writer(info);
   const std::string& text = spec();
-  VECDEX_RETURN_IF_ERROR(writer.add_section(
-      kSpecSection, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}));
+  VECDEX_RETURN_IF_ERROR(writer.add_spec(text));
   VECDEX_RETURN_IF_ERROR(writer.add_array<uint64_t>(kParamsSection, {fields, kFieldCount}));
   VECDEX_RETURN_IF_ERROR(writer.add_array<uint32_t>(kRootsSection, roots));
   VECDEX_RETURN_IF_ERROR(writer.add_array<Node>(kNodesSection, nodes));
@@ -152,12 +149,7 @@ Result<std::unique_ptr<Index>> RpForestIndex::load(const IndexFileReader& file,
     return file.corrupt(fmt::format("RPForest stores f32 vectors, header says {}",
                                     element_type_name(info.element_type)));
   }
-  VECDEX_ASSIGN_OR_RETURN(std::span<const uint8_t> spec_bytes, file.section(kSpecSection));
-  if (spec_bytes.empty() || spec_bytes.size() > kMaxSpecLength) {
-    return file.corrupt(fmt::format("section '{}' has {} bytes, expected 1..{}", kSpecSection,
-                                    spec_bytes.size(), kMaxSpecLength));
-  }
-  std::string spec(reinterpret_cast<const char*>(spec_bytes.data()), spec_bytes.size());
+  VECDEX_ASSIGN_OR_RETURN(std::string spec, file.spec());
   Result<factory::ParsedSpec> parsed = factory::parse_spec(spec);
   if (!parsed.ok()) return file.corrupt(fmt::format("bad spec: {}", parsed.status().message()));
   Result<RpForestParams> params = parse_rpforest_spec(*parsed);
