@@ -30,11 +30,14 @@ asan: deps
 	@ctest --preset asan -j$(JOBS)
 
 # ThreadSanitizer over the concurrent code only: HNSW (searches during add/remove, parallel
-# build), the thread pool and other concurrency tests. Scalar-kernel duplicates are skipped.
+# build), the thread pool, collections and segments (writes, background builds and searches
+# together; RocksDB-internal reports suppressed: tests/tsan.supp), and other concurrency tests.
+# Scalar-kernel duplicates are skipped.
 tsan: deps
 	@cmake --preset tsan >/dev/null
-	@cmake --build --preset tsan -j$(JOBS) --target vecdex_index_tests vecdex_core_tests
-	@ctest --preset tsan -j$(JOBS) -R "Hnsw|ThreadPool|Concurren" -E "^scalar\\."
+	@cmake --build --preset tsan -j$(JOBS) --target vecdex_index_tests vecdex_core_tests vecdex_engine_tests
+	@TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" ctest --preset tsan -j$(JOBS) \
+	  -R "Hnsw|ThreadPool|Concurren|Segment|Collection|Database" -E "^scalar\\."
 
 debug: deps
 	@cmake --preset debug >/dev/null
