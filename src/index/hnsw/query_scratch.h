@@ -40,8 +40,8 @@ struct HnswIndex::QueryPlan {
   bool brute_force = false;  // scan allowed_slots instead of walking the graph
   bool two_hop = false;      // filtered walk looks through disallowed neighbours (ACORN)
   // Brute force: the slots of the allowed ids (ascending) and the id each held when the plan was
-  // made. A query skips a slot whose id has changed since (removed, or freed and reused by a
-  // concurrent add): one load instead of a filter lookup per slot.
+  // made. A query checks its winners against these ids and, if a concurrent remove or add
+  // changed one, scans again skipping every changed slot (filtered_search.cc).
   std::vector<Slot> allowed_slots;
   std::vector<Id> allowed_ids;
 };
