@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/rw_gate.h"
 #include "engine/payload_index.h"  // Pid
 #include "vecdex/index.h"
 #include "vecdex/result.h"
@@ -26,28 +27,9 @@ namespace vecdex::engine {
 enum class SegmentState : uint8_t { kMutable = 0, kSealing = 1, kSealed = 2 };
 std::string_view segment_state_name(SegmentState state);
 
-// Readers-writer lock that lets a waiting writer in (new readers queue behind it), so a stream
-// of searches cannot starve a remove(). Used for families whose writes need exclusive access.
-class SegmentGate {
- public:
-  void lock_shared() {
-    { std::lock_guard<std::mutex> wait_for_writer(gate_); }
-    rw_.lock_shared();
-  }
-  void unlock_shared() { rw_.unlock_shared(); }
-  void lock() {
-    gate_.lock();
-    rw_.lock();
-  }
-  void unlock() {
-    rw_.unlock();
-    gate_.unlock();
-  }
-
- private:
-  std::mutex gate_;
-  std::shared_mutex rw_;
-};
+// Segments whose family needs exclusive writes share their index with searches through an
+// RwGate (core/rw_gate.h): a waiting remove() is not starved by a stream of searches.
+using SegmentGate = RwGate;
 
 // Invariants: `index` never changes once the segment is published; `pids` lists every point
 // added to `index` (live or removed since), in add order; `vectors` (mutable segment only)

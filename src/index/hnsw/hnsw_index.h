@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/aligned_buffer.h"
+#include "core/rw_gate.h"
 #include "core/distance/distance.h"
 #include "index/factory/registry.h"
 #include "index/hnsw/graph.h"
@@ -33,29 +34,6 @@ factory::FamilyEntry family_entry();
 // Default beam width of a query when the request names no ef (hnswlib: 10, FAISS: 16; ours is
 // higher so that an unparameterised search already has useful recall).
 inline constexpr uint32_t kDefaultEfSearch = 64;
-
-// Readers-writer lock that lets a waiting writer in: new readers queue behind it (glibc's
-// shared_mutex prefers readers, so a stream of searches could starve add() forever).
-class RwGate {
- public:
-  void lock_shared() {
-    { std::lock_guard<std::mutex> wait_for_writer(gate_); }
-    rw_.lock_shared();
-  }
-  void unlock_shared() { rw_.unlock_shared(); }
-  void lock() {
-    gate_.lock();
-    rw_.lock();
-  }
-  void unlock() {
-    rw_.unlock();
-    gate_.unlock();
-  }
-
- private:
-  std::mutex gate_;
-  std::shared_mutex rw_;
-};
 
 // Per-thread search scratch, pooled (no allocation per query once warm).
 struct QueryScratch;
