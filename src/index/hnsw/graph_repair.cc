@@ -1,8 +1,8 @@
-// HnswIndex::remove: ids are unmapped and their slots marked free at once (searches stop
-// returning them), then every live list that points at a removed node is rebuilt with the
-// heuristic over its live links and the removed nodes' links (graph_builder.cc, repair), the
-// FAISS / hnswlib-style repair that keeps recall from decaying under churn. Freed slots are
-// reused by later adds.
+// HnswIndex::remove: ids are unmapped and their slots marked removed at once (searches stop
+// returning them but still walk through them). Once repair_batch() tombstones have gathered,
+// every live list that points at one is rebuilt with the heuristic over its live links and the
+// removed nodes' links (graph_builder.cc, repair), the repair that keeps recall from decaying
+// under churn; one scan serves the whole batch. Repaired slots are reused by later adds.
 #include <algorithm>
 #include <mutex>
 
@@ -30,15 +30,27 @@ Result<size_t> HnswIndex::remove_impl(std::span<const Id> ids) {
   if (removed.empty()) return size_t{0};
   live_.fetch_sub(removed.size(), std::memory_order_relaxed);
   reset_entry_point();
+  unrepaired_.insert(unrepaired_.end(), removed.begin(), removed.end());
+  if (unrepaired_.size() >= repair_batch()) repair_pending();
+  return removed.size();
+}
+
+size_t HnswIndex::repair_batch() const {
+  return std::max(kMinRepairBatch, graph_.slots() / 64);
+}
+
+void HnswIndex::repair_pending() {
+  if (unrepaired_.empty()) return;
   if (use_f32_scorer()) {
-    repair_all<F32Scorer>(removed);
+    repair_all<F32Scorer>(unrepaired_);
   } else {
-    repair_all<CodecScorer>(removed);
+    repair_all<CodecScorer>(unrepaired_);
   }
   // Reused in reverse so that the lowest freed slot is taken first.
-  std::sort(removed.begin(), removed.end(), std::greater<Slot>());
-  free_slots_.insert(free_slots_.end(), removed.begin(), removed.end());
-  return removed.size();
+  std::sort(unrepaired_.begin(), unrepaired_.end(), std::greater<Slot>());
+  free_slots_.insert(free_slots_.end(), unrepaired_.begin(), unrepaired_.end());
+  std::sort(free_slots_.begin(), free_slots_.end(), std::greater<Slot>());
+  unrepaired_.clear();
 }
 
 void HnswIndex::reset_entry_point() {

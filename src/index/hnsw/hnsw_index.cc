@@ -213,6 +213,7 @@ IndexStats HnswIndex::stats() const {
       {"block_bytes", std::to_string(graph_.layout().stride)},
       {"bytes_per_vector", fmt::format("{:.1f}", double(st.bytes) / double(n))},
       {"free_slots", std::to_string(free_slots_.size())},
+      {"unrepaired_slots", std::to_string(unrepaired_.size())},
   };
   return st;
 }

@@ -39,9 +39,11 @@ inline constexpr uint32_t kDefaultEfSearch = 64;
 struct QueryScratch;
 
 // HNSW index. Slots are internal node numbers; ids_[s] is slot s's external id, or kNoId for a
-// removed (free) slot, which later adds reuse. Removed nodes are excluded from results at
-// once, and every list that pointed at them is rebuilt with the heuristic (graph_repair.cc),
-// so they become unreachable and recall does not decay under churn.
+// removed slot. Removed nodes are excluded from results at once but stay in the graph as
+// tombstones that searches walk through; once enough have gathered (repair_batch()), every list
+// that points at one is rebuilt with the heuristic (graph_repair.cc) in one scan, so they
+// become unreachable, recall does not decay under churn, and their slots are freed for later
+// adds. Batching makes a removal cost O(list checks per batch / batch) instead of a full scan.
 //
 // Thread safety (stronger than the Index default):
 //  - search() may run concurrently with search(), add() and remove(). Searches read link lists
@@ -86,6 +88,11 @@ class HnswIndex final : public Index {
   void insert_all(std::span<const Slot> slots, const float* vectors, size_t threads);
   template <typename Scorer>
   void repair_all(std::span<const Slot> removed);
+  // Repairs the lists pointing at unrepaired_ slots and moves those slots to free_slots_.
+  void repair_pending();
+  // Tombstones gathered before a repair scan: 1/64 of the slots, at least kMinRepairBatch.
+  size_t repair_batch() const;
+  static constexpr size_t kMinRepairBatch = 128;
   // Picks a live node of the highest level as entry point (after removals).
   void reset_entry_point();
   Status make_owned();
@@ -111,6 +118,7 @@ class HnswIndex final : public Index {
   std::vector<Id> ids_;  // per slot; kNoId = free
   std::unordered_map<Id, Slot> slot_of_;
   std::vector<Slot> free_slots_;
+  std::vector<Slot> unrepaired_;  // removed slots that lists may still point at (tombstones)
   AlignedBuffer<float> originals_;  // with Refine: slots() x dim f32
   const float* originals_view_ = nullptr;
   std::shared_ptr<const IndexFileReader::Storage> file_;  // level 0 / originals in place

@@ -205,8 +205,10 @@ Result<std::unique_ptr<Index>> HnswIndex::load(const IndexFileReader& file,
     index->originals_view_ = originals.data();
   }
   index->ids_.assign(ids.begin(), ids.end());
+  // Removed slots in a file may still be linked (tombstones not yet repaired when it was
+  // saved): they wait for the next repair scan before an add may reuse them.
   for (size_t s = slots; s-- > 0;) {
-    if (ids[s] == kNoId) index->free_slots_.push_back(static_cast<Slot>(s));
+    if (ids[s] == kNoId) index->unrepaired_.push_back(static_cast<Slot>(s));
   }
   index->live_.store(live);
   index->level_draws_ = f[kLevelDraws];

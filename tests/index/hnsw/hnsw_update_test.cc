@@ -11,6 +11,7 @@
 #include "index/hnsw/hnsw_test_util.h"
 #include "vecdex/filter.h"
 #include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
 
 namespace vecdex {
 namespace {
@@ -183,6 +184,60 @@ TEST(HnswUpdateTest, SearchesRunConcurrentlyWithAddsAndRemoves) {
   auto r = index->search(d.queries.view(), 10);
   VECDEX_ASSERT_OK(r);
   for (Id id : r->ids) EXPECT_TRUE(id == kNoId || live_set.count(id)) << id;
+}
+
+}  // namespace
+}  // namespace vecdex
+
+namespace vecdex {
+namespace {
+
+std::string stat(const Index& index, const std::string& key) {
+  for (auto& [k, v] : index.stats().extra) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+// Removals gather as tombstones (searches skip them as results) and one repair scan serves a
+// whole batch; only repaired slots are reused, also after a save / load round trip.
+TEST(HnswUpdateTest, RemovalsAreRepairedInBatchesAndOnlyRepairedSlotsAreReused) {
+  HnswData d = testing::clustered(2000, 20, 16, 5);
+  auto index = testing::build("HNSW16,efc=64", d, 0);
+  ASSERT_NE(index, nullptr);
+  // Fewer than a batch (128): tombstones, nothing freed yet, and never returned.
+  std::vector<Id> few(d.ids.begin(), d.ids.begin() + 50);
+  VECDEX_ASSERT_OK(index->remove(few));
+  EXPECT_EQ(stat(*index, "unrepaired_slots"), "50");
+  EXPECT_EQ(stat(*index, "free_slots"), "0");
+  std::set<Id> gone(few.begin(), few.end());
+  auto r = index->search(MatrixView{d.base.data.data(), 50, 16}, 10);
+  VECDEX_ASSERT_OK(r);
+  for (Id id : r->ids) EXPECT_EQ(gone.count(id), 0u) << id;
+
+  // Saved with tombstones and loaded again: they stay unrepaired (a file's lists may point at
+  // them), so an add appends new slots instead of reusing them.
+  testing::TempDir dir;
+  VECDEX_ASSERT_OK(index->save(dir.file("t.vdx")));
+  auto loaded = load_index(dir.file("t.vdx"));
+  VECDEX_ASSERT_OK(loaded);
+  Index& li = **loaded;
+  EXPECT_EQ(stat(li, "unrepaired_slots"), "50");
+  VECDEX_ASSERT_OK(li.add(few, MatrixView{d.base.data.data(), 50, 16}));
+  EXPECT_EQ(stat(li, "unrepaired_slots"), "50");
+  EXPECT_EQ(li.size(), d.ids.size());
+
+  // Crossing the batch size repairs every tombstone in one scan and frees their slots.
+  std::vector<Id> more(d.ids.begin() + 50, d.ids.begin() + 200);
+  VECDEX_ASSERT_OK(li.remove(more));
+  EXPECT_EQ(stat(li, "unrepaired_slots"), "0");
+  EXPECT_EQ(stat(li, "free_slots"), "200");
+  VECDEX_ASSERT_OK(li.add(more, MatrixView{d.base.row(50), 150, 16}));
+  EXPECT_EQ(stat(li, "free_slots"), "50");
+  auto truth = testing::exact_topk(d.base, d.ids, d.queries, 10);
+  auto rq = li.search(d.queries.view(), 10);
+  VECDEX_ASSERT_OK(rq);
+  EXPECT_GE(testing::recall(*rq, truth), 0.95);
 }
 
 }  // namespace
