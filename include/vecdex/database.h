@@ -11,6 +11,9 @@
 // when it holds segment_max_points it is sealed and the collection's index spec is built for it
 // in the background; compaction merges small sealed segments and drops deleted points. Searches
 // fan out over the segments and merge the top-k.
+// Bulk batches (upserts of at least bulk_min_batch_points points) skip the mutable segment's
+// graph: they land in a staging segment (an exact, brute-force index that is searchable at
+// once) that is sealed the same way, so their points are indexed once, with the index spec.
 //
 // Thread safety: every method of Database and Collection may be called concurrently from any
 // number of threads. Searches see a consistent snapshot (a point is either fully in or out);
@@ -58,6 +61,15 @@ struct DatabaseOptions {
   uint32_t background_threads = 1;
   // Largest batch accepted by one upsert call.
   size_t max_batch_points = 100000;
+  // Upserts of at least this many points are bulk batches (0 = none): they go to the staging
+  // segment (exact search, an add is a copy) instead of the mutable segment's HNSW graph, and
+  // are indexed once, when the staging segment is sealed. Smaller upserts (streaming) go to the
+  // mutable segment.
+  size_t bulk_min_batch_points = 2000;
+  // A staging segment that holds points is sealed once no bulk batch has arrived for this long
+  // (0 = at the end of every bulk batch), so a bulk-loaded collection does not stay on brute
+  // force. Database::wait_idle does not wait for this delay; Collection::seal skips it.
+  uint32_t staging_idle_seal_ms = 2000;
 };
 
 struct CollectionConfig {
@@ -104,7 +116,8 @@ struct SearchResponse {
 
 struct SegmentInfo {
   uint64_t id = 0;
-  std::string state;  // "mutable", "sealing" (index being built), "sealed"
+  std::string state;  // "mutable", "sealing" (index being built), "sealed"; also "staging"
+                      // (the exact segment that takes bulk batches)
   size_t points = 0;  // live points
   size_t deleted = 0;
   std::string index_spec;
@@ -139,9 +152,15 @@ class Collection {
   // NotFound when the id is absent.
   virtual Result<Point> get(const PointId& id) const = 0;
   virtual Result<SearchResponse> search(const SearchRequest& request) const = 0;
+  // Answers every request (in parallel on the shared thread pool), in request order; an error
+  // is the lowest-numbered failing request's, with "request <i>" in its message.
   virtual Result<std::vector<SearchResponse>> search_batch(
       std::span<const SearchRequest> requests) const = 0;
   virtual CollectionInfo info() const = 0;
+  // Seals every segment that still takes writes and holds points, so that all points get the
+  // collection's index_spec (built in the background: Database::wait_idle() waits for it).
+  // Call after a bulk load. Later upserts start a new mutable segment.
+  virtual Status seal() = 0;
 };
 
 class Database {

@@ -5,8 +5,10 @@
 // Writes (collection_write.cc) run one at a time per collection (write_mu_): validate
 // everything, commit one WriteBatch (the records, id keys and the pid counter: atomic across a
 // crash), add new vectors to the segments (searches skip pids not yet published), then publish
-// under the exclusive state lock (id map, payload index, removal of replaced points). A pid is
-// never reused, so a pid's record never changes while it is live.
+// under the exclusive state lock (id map, payload index: replaced and removed points leave
+// them), and last remove the retired pids from the segments without that lock (searches
+// filter them out meanwhile). A pid is never reused, so a pid's record never changes while it
+// is live.
 // Searches (collection_search.cc) hold the shared state lock: a point is either fully visible
 // (mapped, indexed, with its payload) or not at all.
 // Recovery (collection_open.cc) rebuilds memory by scanning the collection's records.
@@ -48,6 +50,7 @@ class CollectionImpl final : public Collection {
   Result<std::vector<SearchResponse>> search_batch(
       std::span<const SearchRequest> requests) const override;
   CollectionInfo info() const override;
+  Status seal() override;
 
   uint32_t cid() const { return cid_; }
   const std::filesystem::path& segment_dir() const { return segment_dir_; }
@@ -73,6 +76,10 @@ class CollectionImpl final : public Collection {
   // Old payloads of live pids being replaced or removed (read from storage).
   Result<std::vector<Payload>> read_payloads(std::span<const Pid> pids) const;
   Result<size_t> remove_pids(std::vector<Pid> pids);
+  // Removes unpublished pids from the segments, outside the exclusive state lock: an index
+  // removal can take long (HNSW repairs the links that pointed at the point) and searches need
+  // not wait for it. write_mu_ held; retiring_ was set with the unpublishing.
+  void retire(std::span<const Pid> pids);
 
   // collection_search.cc
   Status check_request(const SearchRequest& request) const;
@@ -99,6 +106,9 @@ class CollectionImpl final : public Collection {
   // exclude them while an add is in flight.
   Pid published_end_ = 0;
   bool add_in_flight_ = false;
+  // Unpublished pids are still in the segments (retire() is running): searches restrict
+  // themselves to the live pids.
+  bool retiring_ = false;
   bool dropped_ = false;
 
   mutable std::atomic<size_t> rejected_missing_required_{0};  // counted in check_points

@@ -102,6 +102,8 @@ Status CollectionImpl::open_segments() {
   o.segment_max_points = options_.segment_max_points;
   o.compaction_min_points = options_.compaction_min_points;
   o.background_threads = options_.background_threads;
+  o.bulk_min_batch_points = options_.bulk_min_batch_points;
+  o.staging_idle_ms = options_.staging_idle_seal_ms;
   o.dir = segment_dir_;
   std::vector<Pid> missing;
   VECDEX_ASSIGN_OR_RETURN(
@@ -109,7 +111,8 @@ Status CollectionImpl::open_segments() {
       SegmentSet::open(
           o, [this](std::span<const Pid> pids, float* out) { return fetch_vectors(pids, out); },
           [this](const std::function<void(Pid)>& fn) { ids_.for_each_live(fn); }, &missing));
-  // Points of the (unpersisted) mutable segment go back in from storage.
+  // Points of the (unpersisted) mutable and staging segments go back in from storage, in
+  // chunks that are bulk batches (unless bulk_min_batch_points is larger or 0).
   std::sort(missing.begin(), missing.end());
   std::vector<float> vectors;
   for (size_t done = 0; done < missing.size(); done += kRecoveryChunk) {
@@ -131,6 +134,12 @@ void CollectionImpl::mark_dropped() {
   std::unique_lock<std::shared_mutex> lock(state_mu_);
   dropped_ = true;
   segments_.reset();  // joins a running background job
+}
+
+Status CollectionImpl::seal() {
+  std::lock_guard<std::mutex> write_lock(write_mu_);  // after the upsert in flight, if any
+  if (dropped_) return dropped_error();
+  return segments_->seal().with_context("sealing " + config_.name);
 }
 
 Status CollectionImpl::wait_idle() {

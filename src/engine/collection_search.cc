@@ -1,7 +1,9 @@
-// CollectionImpl reads: search, search_batch, info; see collection_impl.h.
+// CollectionImpl reads: search, search_batch (requests in parallel on the shared thread pool),
+// info; see collection_impl.h.
 #include <cmath>
 #include <utility>
 
+#include "core/thread_pool.h"
 #include "engine/collection_impl.h"
 #include "engine/keys.h"
 #include "engine/payload_codec.h"
@@ -60,7 +62,11 @@ Result<std::optional<Filter>> CollectionImpl::allowed_pids(const SearchRequest& 
     });
     return std::optional<Filter>(Filter::from_ids(both));
   }
-  // Payload matches are published points only; otherwise hide an add that is in flight.
+  // Payload matches are published points only; otherwise hide the points of a write that is
+  // in flight: retired ones still in the segments, or added ones not yet published.
+  if (!by_payload && retiring_) {
+    return std::optional<Filter>(Filter::from_bitset(ids_.live_words()));
+  }
   if (!by_payload && add_in_flight_) {
     return std::optional<Filter>(Filter::from_range(0, published_end_));
   }
@@ -127,12 +133,18 @@ Result<std::vector<SearchResponse>> CollectionImpl::search_batch(
     std::span<const SearchRequest> requests) const {
   std::shared_lock<std::shared_mutex> lock(state_mu_);
   if (dropped_) return dropped_error();
+  // The requests run on the shared pool; the helpers read the state under this thread's shared
+  // lock, which is held until every request is done.
+  std::vector<Result<SearchResponse>> answers(requests.size(),
+                                              Status(StatusCode::kInternal, "not run"));
+  default_thread_pool().parallel_for(requests.size(), 0, [&](size_t i, size_t) {
+    answers[i] = search_locked(requests[i]);
+  });
   std::vector<SearchResponse> out;
   out.reserve(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    auto one = search_locked(requests[i]);
-    if (!one.ok()) return one.status().with_context("request " + std::to_string(i));
-    out.push_back(std::move(one).value());
+  for (size_t i = 0; i < answers.size(); ++i) {
+    if (!answers[i].ok()) return answers[i].status().with_context("request " + std::to_string(i));
+    out.push_back(std::move(answers[i]).value());
   }
   return out;
 }

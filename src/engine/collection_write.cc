@@ -127,18 +127,21 @@ Status CollectionImpl::upsert(std::span<const Point> points) {
     add_in_flight_ = true;
   }
   Status added = segments_->add(new_pids, MatrixView{vectors.data(), n, config_.dim});
-  std::unique_lock<std::shared_mutex> lock(state_mu_);
-  for (size_t i = 0; i < old_pids.size(); ++i) {
-    payloads_.remove(old_pids[i], old_payloads[i]);
-    ids_.remove(old_pids[i]);
+  {
+    std::unique_lock<std::shared_mutex> lock(state_mu_);
+    for (size_t i = 0; i < old_pids.size(); ++i) {
+      payloads_.remove(old_pids[i], old_payloads[i]);
+      ids_.remove(old_pids[i]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      payloads_.add(new_pids[i], points[i].payload);
+      ids_.add(new_pids[i], std::move(id_keys[i]), points[i].model_version);
+    }
+    published_end_ = next_pid_;
+    add_in_flight_ = false;
+    retiring_ = !old_pids.empty();
   }
-  segments_->remove(old_pids);
-  for (size_t i = 0; i < n; ++i) {
-    payloads_.add(new_pids[i], points[i].payload);
-    ids_.add(new_pids[i], std::move(id_keys[i]), points[i].model_version);
-  }
-  published_end_ = next_pid_;
-  add_in_flight_ = false;
+  retire(old_pids);
   if (!added.ok()) {
     // The batch is durable; the next open indexes it from storage.
     return internal_error("upsert into " + config_.name +
@@ -157,13 +160,23 @@ Result<size_t> CollectionImpl::remove_pids(std::vector<Pid> pids) {
     batch.remove(storage::Column::kPoints, keys::point_key(cid_, pid));
   }
   VECDEX_RETURN_IF_ERROR(store_.commit(std::move(batch)).with_context("remove from " + config_.name));
-  std::unique_lock<std::shared_mutex> lock(state_mu_);
-  segments_->remove(pids);
-  for (size_t i = 0; i < pids.size(); ++i) {
-    payloads_.remove(pids[i], old_payloads[i]);
-    ids_.remove(pids[i]);
+  {
+    std::unique_lock<std::shared_mutex> lock(state_mu_);
+    for (size_t i = 0; i < pids.size(); ++i) {
+      payloads_.remove(pids[i], old_payloads[i]);
+      ids_.remove(pids[i]);
+    }
+    retiring_ = true;
   }
+  retire(pids);
   return pids.size();
+}
+
+void CollectionImpl::retire(std::span<const Pid> pids) {
+  if (pids.empty()) return;
+  segments_->remove(pids);  // segments_ only goes away under write_mu_ (mark_dropped)
+  std::unique_lock<std::shared_mutex> lock(state_mu_);
+  retiring_ = false;
 }
 
 Result<size_t> CollectionImpl::remove(std::span<const PointId> ids) {

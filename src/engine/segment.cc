@@ -20,6 +20,8 @@ std::string_view segment_state_name(SegmentState state) {
       return "sealing";
     case SegmentState::kSealed:
       return "sealed";
+    case SegmentState::kStaging:
+      return "staging";
   }
   return "unknown";
 }

@@ -24,7 +24,9 @@
 
 namespace vecdex::engine {
 
-enum class SegmentState : uint8_t { kMutable = 0, kSealing = 1, kSealed = 2 };
+// kMutable: the HNSW16 segment that takes small batches; kStaging: the Flat segment that takes
+// bulk batches (segment_set.h); both turn kSealing when full or sealed on request.
+enum class SegmentState : uint8_t { kMutable = 0, kSealing = 1, kSealed = 2, kStaging = 3 };
 std::string_view segment_state_name(SegmentState state);
 
 // Segments whose family needs exclusive writes share their index with searches through an
@@ -32,7 +34,7 @@ std::string_view segment_state_name(SegmentState state);
 using SegmentGate = RwGate;
 
 // Invariants: `index` never changes once the segment is published; `pids` lists every point
-// added to `index` (live or removed since), in add order; `vectors` (mutable segment only)
+// added to `index` (live or removed since), in add order; `vectors` (mutable and staging only)
 // holds their vectors row for row, for the seal build. Fields marked "writer" are guarded by
 // SegmentSet's writer mutex; the atomics may be read by anyone.
 // Thread safety: search() may run concurrently with everything; add/remove are called by the

@@ -4,6 +4,7 @@
 #include "engine/segment_set.h"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <unordered_set>
 #include <utility>
@@ -63,18 +64,22 @@ SegmentSet::SegmentSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 SegmentSet::~SegmentSet() {
   impl_->closing.store(true);
+  impl_->idle_seal.reset();  // its action submits jobs
   impl_->jobs.reset();
 }
 
 Status SegmentSet::add(std::span<const Pid> pids, MatrixView vectors) {
   Impl& s = *impl_;
+  const bool bulk =
+      s.options.bulk_min_batch_points > 0 && pids.size() >= s.options.bulk_min_batch_points;
   std::vector<SegmentJobQueue::Job> jobs_to_run;
   {
     std::lock_guard<std::mutex> lock(s.writer);
     VECDEX_RETURN_IF_ERROR(check_add(pids, vectors, s.options, s.where));
     size_t done = 0;
     while (done < pids.size()) {
-      Segment& target = *s.mutable_segment;
+      if (bulk && s.staging_segment == nullptr) VECDEX_RETURN_IF_ERROR(s.open_staging_segment());
+      Segment& target = bulk ? *s.staging_segment : *s.mutable_segment;
       size_t room = s.options.segment_max_points - target.pids.size();
       size_t take = std::min(room, pids.size() - done);
       MatrixView rows{vectors.row(done), take, vectors.dim};
@@ -82,11 +87,34 @@ Status SegmentSet::add(std::span<const Pid> pids, MatrixView vectors) {
           target.add(pids.subspan(done, take), rows, s.options.build_threads, true));
       for (size_t i = done; i < done + take; ++i) s.where[pids[i]] = &target;
       done += take;
-      if (target.pids.size() >= s.options.segment_max_points) {
-        jobs_to_run.push_back(s.start_seal());
+      if (target.pids.size() < s.options.segment_max_points) continue;
+      if (bulk) {
+        s.seal_staging(jobs_to_run);
+      } else {
+        jobs_to_run.push_back(s.start_seal(s.mutable_segment));
         VECDEX_RETURN_IF_ERROR(s.open_mutable_segment());
       }
     }
+    if (bulk) {
+      s.last_bulk_add = std::chrono::steady_clock::now();
+      if (s.options.staging_idle_ms == 0) s.seal_staging(jobs_to_run);
+    }
+  }
+  s.submit_all(std::move(jobs_to_run));
+  if (bulk && s.idle_seal != nullptr) s.idle_seal->poke();
+  return Status();
+}
+
+Status SegmentSet::seal() {
+  Impl& s = *impl_;
+  std::vector<SegmentJobQueue::Job> jobs_to_run;
+  {
+    std::lock_guard<std::mutex> lock(s.writer);
+    if (!s.mutable_segment->pids.empty()) {
+      jobs_to_run.push_back(s.start_seal(s.mutable_segment));
+      VECDEX_RETURN_IF_ERROR(s.open_mutable_segment());
+    }
+    s.seal_staging(jobs_to_run);
   }
   s.submit_all(std::move(jobs_to_run));
   return Status();
@@ -132,9 +160,9 @@ Result<SearchResults> SegmentSet::search(MatrixView queries, size_t k, const Sea
   if (s.usable_keys.threads) unused.threads.reset();
   if (unused.any_set()) {
     return invalid_argument(fmt::format("search: parameter '{}' is not used by the segment specs "
-                                        "'{}' and '{}'",
+                                        "'{}', '{}' and '{}'",
                                         key_names(unused), s.options.mutable_spec,
-                                        s.options.index_spec));
+                                        s.options.staging_spec, s.options.index_spec));
   }
   std::shared_ptr<const SegmentList> list = s.snapshot();
   // Empty segments have nothing to add; when all are empty the last (mutable) one still runs,

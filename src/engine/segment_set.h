@@ -6,10 +6,16 @@
 // segments below compaction_min_points live points (and segments with many deletions) into one,
 // rebuilding from the live vectors. Searches fan out over every segment and merge the top-k.
 //
+// Bulk path: an add() of at least bulk_min_batch_points points goes to the staging segment
+// instead, an exact index (staging_spec, Flat) whose adds are a copy and whose searches are a
+// scan, so a bulk point is indexed once, by the seal build, and not also into an HNSW graph.
+// The staging segment is opened by the first bulk add, and sealed like the mutable one when
+// it reaches segment_max_points, when no bulk add has come for staging_idle_ms, or by seal().
+//
 // On disk (options.dir): seg-<id>.vdx per sealed segment (Index::save format) and
 // segments.manifest (segment ids and the pids each file holds, checksummed; segment_manifest.h).
-// The mutable segment is not persisted: the collection's storage is the source of truth. It
-// keeps a copy of its vectors (for the seal build) besides its index.
+// The mutable and staging segments are not persisted: the collection's storage is the source
+// of truth. They keep a copy of their vectors (for the seal build) besides their index.
 #pragma once
 
 #include <cstddef>
@@ -36,6 +42,11 @@ struct SegmentOptions {
   Metric metric = Metric::kL2;
   std::string index_spec = "HNSW32";   // sealed segments (trained on the segment when needed)
   std::string mutable_spec = "HNSW16";  // the mutable segment (must need no training)
+  std::string staging_spec = "Flat";    // the staging segment (must need no training)
+  size_t bulk_min_batch_points = 2000;  // add() calls this large go to staging (0 = never)
+  // A staging segment holding points is sealed after this long without a bulk add (0 = at the
+  // end of every bulk add).
+  uint32_t staging_idle_ms = 2000;
   size_t segment_max_points = 200000;
   size_t compaction_min_points = 50000;
   uint32_t background_threads = 1;  // 0: seal / compact inline in the call that triggers it
@@ -67,15 +78,20 @@ class SegmentSet {
   // that fails too, their pids go to `missing`); a damaged manifest counts as absent (every live
   // pid is missing). Segment files that the manifest does not name are deleted.
   // InvalidArgument for bad options (dim 0, segment_max_points 0, a malformed spec, a mutable
-  // spec that needs training); IOError when the directory or manifest cannot be written.
+  // or staging spec that needs training); IOError when the directory or manifest cannot be
+  // written.
   static Result<std::unique_ptr<SegmentSet>> open(SegmentOptions options, FetchVectors fetch,
                                                   const ForEachLivePid& for_each_live_pid,
                                                   std::vector<Pid>* missing);
-  ~SegmentSet();  // waits for a running job; queued jobs are dropped (redone after reopen)
+  // Waits for a running job; queued jobs and a pending idle seal are dropped (redone after
+  // reopen: their points are re-added from storage).
+  ~SegmentSet();
 
-  // Adds points (pids never seen before); searchable when the call returns. On error nothing
-  // was added: InvalidArgument for a wrong dim, NaN/Inf (or a zero vector with cosine), a pid
-  // repeated in the call or the reserved kNoId; AlreadyExists for a pid already present.
+  // Adds points (pids never seen before) to the mutable segment, or to the staging segment when
+  // there are at least bulk_min_batch_points of them; searchable when the call returns. On
+  // error nothing was added: InvalidArgument for a wrong dim, NaN/Inf (or a zero vector with
+  // cosine), a pid repeated in the call or the reserved kNoId; AlreadyExists for a pid already
+  // present.
   Status add(std::span<const Pid> pids, MatrixView vectors);
   // Removes points; excluded from searches when the call returns. Unknown pids are skipped.
   void remove(std::span<const Pid> pids);
@@ -87,7 +103,13 @@ class SegmentSet {
   Result<SearchResults> search(MatrixView queries, size_t k, const SearchParams& params,
                                const Filter* allowed) const;
 
-  // One entry per segment, in segment order (sealed ones first, the mutable one last).
+  // Seals the mutable and staging segments when they hold points (as if they were full): their
+  // builds are queued (run inline with background_threads == 0) and the next adds open fresh
+  // ones. Build failures are reported by wait_idle.
+  Status seal();
+
+  // One entry per segment, in segment order (sealed and sealing ones first, then the staging
+  // one if any, the mutable one last).
   std::vector<SegmentInfo> info() const;
   // Background jobs queued or running.
   size_t pending_jobs() const;

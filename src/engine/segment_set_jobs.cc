@@ -8,6 +8,7 @@
 // file is on disk before the list that names it is published, so every manifest write finds
 // its files; files a crash leaves unnamed are deleted by open().
 #include <algorithm>
+#include <chrono>
 #include <system_error>
 #include <utility>
 
@@ -38,11 +39,40 @@ Status SegmentSet::Impl::open_mutable_segment() {
   return Status();
 }
 
-SegmentJobQueue::Job SegmentSet::Impl::start_seal() {
-  std::shared_ptr<Segment> full = mutable_segment;
+Status SegmentSet::Impl::open_staging_segment() {
+  VECDEX_ASSIGN_OR_RETURN(std::unique_ptr<Index> index,
+                          make_index(options.staging_spec, options.dim, options.metric));
+  staging_segment = wrap_segment(next_id.fetch_add(1), std::move(index), {},
+                                 SegmentState::kStaging);
+  SegmentList next = *snapshot();
+  next.insert(next.end() - 1, staging_segment);  // the mutable segment stays last
+  publish(std::move(next));
+  return Status();
+}
+
+SegmentJobQueue::Job SegmentSet::Impl::start_seal(std::shared_ptr<Segment> full) {
   full->state.store(SegmentState::kSealing, std::memory_order_release);
   full->busy = true;
   return [this, full] { return seal(full); };
+}
+
+void SegmentSet::Impl::seal_staging(std::vector<SegmentJobQueue::Job>& out) {
+  if (staging_segment == nullptr || staging_segment->pids.empty()) return;
+  out.push_back(start_seal(std::move(staging_segment)));
+  staging_segment = nullptr;
+}
+
+void SegmentSet::Impl::seal_idle_staging() {
+  std::vector<SegmentJobQueue::Job> jobs_to_run;
+  {
+    std::lock_guard<std::mutex> lock(writer);
+    if (closing.load()) return;
+    // A bulk add after the poke that set this deadline has poked again: wait for that one.
+    auto quiet = std::chrono::steady_clock::now() - last_bulk_add;
+    if (quiet < std::chrono::milliseconds(options.staging_idle_ms)) return;
+    seal_staging(jobs_to_run);
+  }
+  submit_all(std::move(jobs_to_run));
 }
 
 SegmentJobQueue::Job SegmentSet::Impl::plan_compaction() {

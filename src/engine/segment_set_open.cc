@@ -3,6 +3,8 @@
 // Loaded segments drop the points that are gone; a file that is missing or fails to load is
 // rebuilt from storage; live pids that no sealed segment holds are handed back as `missing`.
 #include <algorithm>
+#include <chrono>
+#include <initializer_list>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -44,13 +46,15 @@ Result<SearchParams> check_spec(const SegmentOptions& o, const std::string& spec
   return accepted_search_keys(index);
 }
 
-SearchParams union_keys(const SearchParams& a, const SearchParams& b) {
+SearchParams union_keys(std::initializer_list<SearchParams> all) {
   SearchParams out;
-  if (a.ef || b.ef) out.ef = 1;
-  if (a.nprobe || b.nprobe) out.nprobe = 1;
-  if (a.rerank || b.rerank) out.rerank = 1;
-  if (a.search_k || b.search_k) out.search_k = 1;
-  if (a.threads || b.threads) out.threads = 1;
+  for (const SearchParams& p : all) {
+    if (p.ef) out.ef = 1;
+    if (p.nprobe) out.nprobe = 1;
+    if (p.rerank) out.rerank = 1;
+    if (p.search_k) out.search_k = 1;
+    if (p.threads) out.threads = 1;
+  }
   return out;
 }
 
@@ -122,6 +126,8 @@ Result<std::unique_ptr<SegmentSet>> SegmentSet::open(SegmentOptions options, Fet
   }
   VECDEX_ASSIGN_OR_RETURN(SearchParams mutable_keys,
                           check_spec(options, options.mutable_spec, "mutable_spec", true));
+  VECDEX_ASSIGN_OR_RETURN(SearchParams staging_keys,
+                          check_spec(options, options.staging_spec, "staging_spec", true));
   VECDEX_ASSIGN_OR_RETURN(SearchParams sealed_keys,
                           check_spec(options, options.index_spec, "index_spec", false));
   std::error_code ec;
@@ -146,7 +152,7 @@ Result<std::unique_ptr<SegmentSet>> SegmentSet::open(SegmentOptions options, Fet
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->fetch = std::move(fetch);
-  impl->usable_keys = union_keys(mutable_keys, sealed_keys);
+  impl->usable_keys = union_keys({mutable_keys, staging_keys, sealed_keys});
   uint64_t next_id = manifest.next_segment_id;
   SegmentList sealed;
   for (const SegmentManifest::Entry& entry : manifest.segments) {
@@ -203,6 +209,11 @@ Result<std::unique_ptr<SegmentSet>> SegmentSet::open(SegmentOptions options, Fet
     jobs_to_run.push_back(impl->plan_compaction());
   }
   impl->jobs = std::make_unique<SegmentJobQueue>(options.background_threads);
+  if (options.staging_idle_ms > 0) {
+    Impl* raw = impl.get();
+    impl->idle_seal = std::make_unique<IdleTrigger>(
+        std::chrono::milliseconds(options.staging_idle_ms), [raw] { raw->seal_idle_staging(); });
+  }
   impl->submit_all(std::move(jobs_to_run));
   return std::unique_ptr<SegmentSet>(new SegmentSet(std::move(impl)));
 }

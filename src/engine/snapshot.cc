@@ -4,10 +4,14 @@
 #include <cinttypes>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <system_error>
 
+#include <xxhash.h>
+
 #include "core/checksum.h"
+#include "core/dataset/file_io.h"
 #include "core/file_util.h"
 #include "engine/collection_record.h"
 #include "engine/wire.h"
@@ -21,6 +25,9 @@ constexpr std::string_view kPointsName = "points.dat";
 constexpr std::string_view kManifestHeader = "vecdex-snapshot 1";
 constexpr std::string_view kPointsMagic = "VDXPTS01";
 constexpr uint32_t kEndOfFrames = 0xffffffffu;
+// points.dat goes to disk in chunks of about this size, so an export needs no memory in
+// proportion to the collection.
+constexpr size_t kChunkBytes = size_t{1} << 20;
 
 std::string hex64(uint64_t v) {
   char buf[17];
@@ -40,6 +47,49 @@ Status write_file(const std::filesystem::path& path, std::string_view contents) 
 struct ManifestFile {
   uint64_t size = 0;
   uint64_t checksum = 0;
+};
+
+// A file written in chunks (temp file + rename on finish) whose size and XXH3 (the same value
+// checksum64 gives for the whole file) are computed on the way.
+class ChunkedOutput {
+ public:
+  static Result<ChunkedOutput> create(const std::filesystem::path& path) {
+    VECDEX_ASSIGN_OR_RETURN(dataset::AtomicOutputFile file,
+                            dataset::AtomicOutputFile::create(path));
+    HashState hash(XXH3_createState(), &XXH3_freeState);
+    if (hash == nullptr || XXH3_64bits_reset(hash.get()) != XXH_OK) {
+      return resource_exhausted("cannot allocate a checksum state");
+    }
+    return ChunkedOutput(std::move(file), std::move(hash));
+  }
+
+  // Append here; call flush_if_full() now and then.
+  std::string& buffer() { return buffer_; }
+  Status flush_if_full() { return buffer_.size() >= kChunkBytes ? flush() : Status(); }
+  // Writes the rest, syncs and renames onto the final path.
+  Result<ManifestFile> finish() {
+    VECDEX_RETURN_IF_ERROR(flush());
+    VECDEX_RETURN_IF_ERROR(file_.commit());
+    return ManifestFile{size_, XXH3_64bits_digest(hash_.get())};
+  }
+
+ private:
+  using HashState = std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)>;
+  ChunkedOutput(dataset::AtomicOutputFile file, HashState hash)
+      : file_(std::move(file)), hash_(std::move(hash)) {}
+
+  Status flush() {
+    VECDEX_RETURN_IF_ERROR(file_.write(buffer_.data(), buffer_.size()));
+    XXH3_64bits_update(hash_.get(), buffer_.data(), buffer_.size());
+    size_ += buffer_.size();
+    buffer_.clear();
+    return Status();
+  }
+
+  dataset::AtomicOutputFile file_;
+  HashState hash_;
+  std::string buffer_;
+  uint64_t size_ = 0;
 };
 
 struct Manifest {
@@ -144,27 +194,31 @@ Status write_snapshot(const std::filesystem::path& dir, const CollectionConfig& 
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error("creating snapshot directory " + dir.string() + ": " + ec.message());
 
-  std::string points(kPointsMagic);
-  ByteWriter w(points);
+  VECDEX_ASSIGN_OR_RETURN(ChunkedOutput points, ChunkedOutput::create(dir / kPointsName));
+  points.buffer().assign(kPointsMagic);
+  ByteWriter w(points.buffer());
   size_t count = 0;
   VECDEX_RETURN_IF_ERROR(for_each_record([&](std::string_view record) {
     w.u32(static_cast<uint32_t>(record.size()));
     w.raw(record.data(), record.size());
     w.u64(checksum64(record.data(), record.size()));
     ++count;
-    return Status();
+    return points.flush_if_full();
   }));
   w.u32(kEndOfFrames);
   w.u64(count);
+  VECDEX_ASSIGN_OR_RETURN(ManifestFile points_file, points.finish());
   const std::string config_bytes = encode_collection_config(config);
+  VECDEX_RETURN_IF_ERROR(write_file(dir / kConfigName, config_bytes));
+  const ManifestFile config_file{config_bytes.size(),
+                                 checksum64(config_bytes.data(), config_bytes.size())};
 
   std::string manifest(kManifestHeader);
   manifest += "\ncollection " + config.name + "\npoints " + std::to_string(count) + "\n";
-  for (auto [name, contents] : {std::pair<std::string_view, std::string_view>{kConfigName, config_bytes},
-                                {kPointsName, points}}) {
-    VECDEX_RETURN_IF_ERROR(write_file(dir / name, contents));
-    manifest += "file " + std::string(name) + " " + std::to_string(contents.size()) + " " +
-                hex64(checksum64(contents.data(), contents.size())) + "\n";
+  using Listed = std::pair<std::string_view, ManifestFile>;
+  for (const auto& [name, file] : {Listed{kConfigName, config_file}, {kPointsName, points_file}}) {
+    manifest += "file " + std::string(name) + " " + std::to_string(file.size) + " " +
+                hex64(file.checksum) + "\n";
   }
   manifest += "manifest-checksum " + hex64(checksum64(manifest.data(), manifest.size())) + "\n";
   return write_file(dir / kManifestName, manifest);

@@ -24,7 +24,8 @@ namespace vecdex::engine {
 using ForEachRecord =
     std::function<Status(const std::function<Status(std::string_view record)>&)>;
 
-// Writes a snapshot into `dir` (created; AlreadyExists when it exists and is not empty). The
+// Writes a snapshot into `dir` (created; AlreadyExists when it exists and is not empty).
+// points.dat is streamed to disk in chunks (memory does not grow with the collection). The
 // manifest is written last, so an interrupted export is never mistaken for a complete one.
 Status write_snapshot(const std::filesystem::path& dir, const CollectionConfig& config,
                       const ForEachRecord& for_each_record);

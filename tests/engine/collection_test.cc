@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <set>
 #include <thread>
 
 #include "engine/database_fixture.h"
@@ -206,6 +207,37 @@ TEST_F(CollectionTest, SearchBatchAnswersEachRequest) {
   EXPECT_THAT(c_->search_batch(rs), StatusIs(StatusCode::kInvalidArgument, HasSubstr("request 1")));
 }
 
+// Many requests run in parallel on the thread pool; each answer equals the single search's, in
+// request order, and the first failing request (by index) is the one reported.
+TEST_F(CollectionTest, SearchBatchInParallelMatchesSingleSearches) {
+  add_points(60);
+  std::vector<std::vector<float>> queries;
+  std::vector<SearchRequest> rs;
+  for (uint64_t i = 0; i < 64; ++i) queries.push_back(testing::random_floats(1, 8, 500 + i));
+  for (uint64_t i = 0; i < 64; ++i) {
+    rs.push_back(request(queries[i], 1 + i % 7));
+    if (i % 3 == 0) rs.back().filter = match("color", std::string("red"));
+    rs.back().with_payload = i % 2 == 0;
+  }
+  auto batch = c_->search_batch(rs);
+  ASSERT_THAT(batch, IsOk());
+  ASSERT_EQ(batch->size(), rs.size());
+  for (size_t i = 0; i < rs.size(); ++i) {
+    auto one = c_->search(rs[i]);
+    ASSERT_THAT(one, IsOk());
+    ASSERT_EQ((*batch)[i].results.size(), one->results.size()) << "request " << i;
+    for (size_t j = 0; j < one->results.size(); ++j) {
+      EXPECT_EQ((*batch)[i].results[j].id, one->results[j].id);
+      EXPECT_EQ((*batch)[i].results[j].payload, one->results[j].payload);
+    }
+  }
+  rs[40].k = 0;
+  rs[17].vector = std::span<const float>(queries[17]).first(3);
+  EXPECT_THAT(c_->search_batch(rs),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("request 17")));
+  EXPECT_THAT(c_->search_batch(std::span<const SearchRequest>()), IsOk());
+}
+
 TEST_F(CollectionTest, UpsertErrorsWriteNothing) {
   add_points(5);
   auto expect_rejected = [&](std::vector<Point> batch, std::string_view what) {
@@ -405,6 +437,52 @@ TEST(CollectionConcurrencyTest, UpsertsAndSearchesRunTogether) {
   ASSERT_THAT(res, IsOk());
   ASSERT_EQ(res->results.size(), 1u);
   EXPECT_EQ(res->results[0].id, PointId(123));
+}
+
+// Replaced points leave the segments after the write is published, outside the exclusive
+// lock; searches meanwhile must neither lose top-k slots to them nor see an id twice.
+TEST(CollectionConcurrencyTest, SearchesDuringReplacementsReturnFullDistinctResults) {
+  testing::TempDir dir;
+  auto db = testing::open_db(dir.path());
+  ASSERT_NE(db, nullptr);
+  auto c = db->create_collection(testing::test_config("replaced", 8, "HNSW16"));
+  ASSERT_THAT(c, IsOk());
+  Collection* coll = *c;
+  std::vector<Point> points;
+  for (uint64_t id = 0; id < 200; ++id) points.push_back(make_point(id, 8, id));
+  ASSERT_THAT(coll->upsert(points), IsOk());
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0};
+  std::thread writer([&] {
+    for (int round = 0; round < 20; ++round) {
+      for (size_t first = 0; first < points.size(); first += 20) {
+        std::span<const Point> batch(points.data() + first, 20);
+        if (!coll->upsert(batch).ok()) ++errors;
+      }
+    }
+    done = true;
+  });
+  auto q = testing::random_floats(1, 8, 5);
+  size_t searches = 0, short_or_repeated = 0;
+  while (!done.load() || searches == 0) {
+    SearchRequest r;
+    r.vector = q;
+    r.k = 10;
+    r.params.ef = 64;
+    auto res = coll->search(r);
+    ++searches;
+    if (!res.ok()) {
+      ++errors;
+      continue;
+    }
+    std::set<uint64_t> ids;
+    for (const ScoredPoint& sp : res->results) ids.insert(sp.id.number());
+    short_or_repeated += res->results.size() != 10 || ids.size() != 10;
+  }
+  writer.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(short_or_repeated, 0u) << "of " << searches << " searches";
+  EXPECT_EQ(coll->info().points, 200u);
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 // writer is this test binary re-executed with --gtest_filter=CrashWriterChild.Run.
 // Batch b writes the 8 ids of slot b % kSlots with payload {"batch": b} and vectors seeded by
 // b, so later batches replace earlier ones (the retire-and-replace path runs under the kills
-// too) and the database stays small however many kills run.
+// too) and the database stays small however many kills run. Sync policies and the bulk path
+// (on or off) rotate from one run to the next.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -43,6 +44,10 @@ DatabaseOptions crash_options(int policy) {
   o.segment_max_points = 200;  // seal (and build in the background) every 25 batches
   o.compaction_min_points = 100;
   o.background_threads = 1;
+  // Two runs in four send every batch down the bulk path (the staging segment, sealed when
+  // full or after a short idle), the others through the mutable segment.
+  o.bulk_min_batch_points = (policy / 2) % 2 == 0 ? kBatchPoints : 0;
+  o.staging_idle_seal_ms = 50;
   return o;
 }
 
