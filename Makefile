@@ -1,12 +1,14 @@
-# vecdex entry points. The README's two commands are `make demo` (the main job) and `make test`.
+# vecdex entry points. The README's main job is `make serve`; `make test` runs the tests.
 JOBS ?= $(shell nproc)
 BUILD_DIR := build/release
 VECDEX := $(BUILD_DIR)/vecdex
 FMNIST := /usr/share/datasets/fashion-mnist
 DATA := data/fashion-mnist
 PY := /usr/bin/python3
+HOST ?= 127.0.0.1
+PORT ?= 8080
 
-.PHONY: deps build demo test asan tsan debug bench-micro bench-peers clean
+.PHONY: deps build serve loadtest demo test asan tsan debug bench-micro bench-peers clean
 
 deps:
 	@scripts/install-deps
@@ -15,8 +17,19 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j$(JOBS)
 
-# Main job: exact ground truth for Fashion-MNIST (60k x 784 base, 10k queries), then a
-# recall/QPS table for every index family built so far.
+# Main job: the HTTP server on $(HOST):$(PORT) with ./vecdex-data; the first start creates the
+# demo collection `fashion` (Fashion-MNIST) and prints a curl command that searches it. Ctrl-C
+# stops it; the next start reuses the data.
+serve: build
+	@$(VECDEX) serve --data-dir ./vecdex-data --demo --host $(HOST) --port $(PORT)
+
+# Against a running `make serve`: recall over HTTP, throughput and latency at 1/8/64
+# connections, the in-process reference, and p99 at half the maximum throughput.
+loadtest: build
+	@scripts/loadtest --url http://$(HOST):$(PORT)
+
+# Index benchmark table: exact ground truth for Fashion-MNIST (60k x 784 base, 10k queries),
+# then a recall/QPS table for every index family built so far.
 demo: build
 	@scripts/demo
 

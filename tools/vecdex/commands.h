@@ -24,5 +24,6 @@ Command add_bench_command(CLI::App& root);   // vecdex bench: recall / QPS / lat
 Command add_info_command(CLI::App& root);    // vecdex info: what an index file holds
 Command add_gen_command(CLI::App& root);     // vecdex gen: synthetic clustered data
 Command add_churn_command(CLI::App& root);   // vecdex churn: recall under remove + add rounds
+Command add_serve_command(CLI::App& root);   // vecdex serve: the HTTP/JSON API over a database
 
 }  // namespace vecdex::cli

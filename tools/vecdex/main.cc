@@ -1,6 +1,7 @@
-// vecdex: the command-line front end (build, search, gt, bench, info, gen, churn). Registers the
-// subcommands, parses with CLI11 and runs the chosen one. CLI11 throws; everything is caught
-// here and every error ends as "vecdex <cmd>: <message>" on stderr with a non-zero exit code.
+// vecdex: the command-line front end (build, search, gt, bench, info, gen, churn, serve).
+// Registers the subcommands, parses with CLI11 and runs the chosen one. CLI11 throws; everything
+// is caught here and every error ends as "vecdex <cmd>: <message>" on stderr with a non-zero
+// exit code.
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -45,7 +46,7 @@ int run(int argc, char** argv) {
       vecdex::cli::add_build_command(app), vecdex::cli::add_search_command(app),
       vecdex::cli::add_gt_command(app),    vecdex::cli::add_bench_command(app),
       vecdex::cli::add_info_command(app),  vecdex::cli::add_gen_command(app),
-      vecdex::cli::add_churn_command(app),
+      vecdex::cli::add_churn_command(app), vecdex::cli::add_serve_command(app),
   };
 
   try {

@@ -1,0 +1,127 @@
+// Search bodies: one search, or {"searches":[...]} of them.
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "vecdex/search_params.h"
+
+#include "server/json_codec.h"
+#include "server/json_filter.h"
+#include "server/json_reader.h"
+
+namespace vecdex::server {
+namespace {
+
+using json::JsonPath;
+using json::ObjectShape;
+using json::od::object;
+using json::od::value;
+
+enum SearchKey : size_t {
+  kVector,
+  kK,
+  kParams,
+  kFilter,
+  kWithPayload,
+  kWithVector,
+  kModelVersion,
+  kRestrictToVersion
+};
+constexpr std::string_view kSearchKeys[] = {
+    "vector",       "k",           "params",        "filter",
+    "with_payload", "with_vector", "model_version", "restrict_to_version"};
+
+Status read_search(object& search, const JsonPath& at, size_t dim, const JsonLimits& limits,
+                   ParsedSearch& out) {
+  SearchRequest& request = out.request;
+  bool has_vector = false;
+  VECDEX_RETURN_IF_ERROR(json::for_each_field(
+      search, at, ObjectShape{kSearchKeys}, [&](size_t key, value& field) -> Status {
+        const JsonPath key_at = at.key(kSearchKeys[key]);
+        switch (key) {
+          case kVector:
+            has_vector = true;
+            return json::read_vector(field, key_at, dim, out.vector);
+          case kK: {
+            VECDEX_ASSIGN_OR_RETURN(request.k, json::read_integer(field, key_at, 1, limits.max_k));
+            return ok_status();
+          }
+          case kParams: {
+            VECDEX_ASSIGN_OR_RETURN(std::string_view text, json::read_string(field, key_at));
+            auto params = parse_search_params(text);
+            if (!params.ok()) return params.status().with_context(key_at.str());
+            request.params = *params;
+            return ok_status();
+          }
+          case kFilter: {
+            VECDEX_ASSIGN_OR_RETURN(PayloadFilter filter, json::read_filter(field, key_at));
+            // An empty filter matches everything: search unfiltered.
+            if (!filter.empty()) request.filter = std::move(filter);
+            return ok_status();
+          }
+          case kWithPayload: {
+            VECDEX_ASSIGN_OR_RETURN(request.with_payload, json::read_bool(field, key_at));
+            return ok_status();
+          }
+          case kWithVector: {
+            VECDEX_ASSIGN_OR_RETURN(request.with_vector, json::read_bool(field, key_at));
+            return ok_status();
+          }
+          case kModelVersion: {
+            VECDEX_ASSIGN_OR_RETURN(std::string_view version, json::read_string(field, key_at));
+            request.model_version = std::string(version);
+            return ok_status();
+          }
+          default: {
+            VECDEX_ASSIGN_OR_RETURN(request.restrict_to_version, json::read_bool(field, key_at));
+            return ok_status();
+          }
+        }
+      }));
+  if (!has_vector) return json::missing_field(at, "vector");
+  if (request.restrict_to_version && !request.model_version) {
+    return invalid_argument(at.key("restrict_to_version").str() +
+                            ": needs model_version (the version to restrict to)");
+  }
+  // Moving a ParsedSearch keeps the vector's buffer, so the span stays valid.
+  request.vector = out.vector;
+  return ok_status();
+}
+
+}  // namespace
+
+Result<ParsedSearch> parse_search(std::string_view body, size_t dim, const JsonLimits& limits) {
+  ParsedSearch search;
+  const JsonPath top;
+  VECDEX_RETURN_IF_ERROR(json::read_body(
+      body, top, [&](object& root) { return read_search(root, top, dim, limits, search); }));
+  return search;
+}
+
+Result<std::vector<ParsedSearch>> parse_search_batch(std::string_view body, size_t dim,
+                                                     const JsonLimits& limits) {
+  constexpr std::string_view kKeys[] = {"searches"};
+  std::vector<ParsedSearch> searches;
+  bool has_searches = false;
+  const JsonPath top;
+  VECDEX_RETURN_IF_ERROR(json::read_body(body, top, [&](object& root) -> Status {
+    VECDEX_RETURN_IF_ERROR(
+        json::for_each_field(root, top, ObjectShape{kKeys}, [&](size_t, value& field) -> Status {
+          has_searches = true;
+          const JsonPath list_at = top.key("searches");
+          return json::for_each_element(
+              field, list_at, limits.max_searches, "searches",
+              [&](size_t i, value& element) -> Status {
+                const JsonPath search_at = list_at.index(i);
+                object search;
+                VECDEX_RETURN_IF_ERROR(json::read_object(element, search_at, search));
+                return read_search(search, search_at, dim, limits, searches.emplace_back());
+              });
+        }));
+    if (!has_searches) return json::missing_field(top, "searches");
+    return ok_status();
+  }));
+  return searches;
+}
+
+}  // namespace vecdex::server

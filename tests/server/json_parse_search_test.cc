@@ -1,0 +1,166 @@
+// parse_search and parse_search_batch: defaults, every field, k and params checks, limits, and
+// the ParsedSearch contract (request.vector points into the parsed vector, also after a move).
+#include <string>
+#include <utility>
+
+#include <gtest/gtest.h>
+
+#include "server/json_codec.h"
+#include "testing/status_matchers.h"
+
+namespace vecdex::server {
+namespace {
+
+using ::testing::Eq;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+Status search_error(const std::string& body, size_t dim = 2, JsonLimits limits = {}) {
+  return parse_search(body, dim, limits).status();
+}
+
+TEST(JsonParseSearch, DefaultsWithOnlyAVector) {
+  auto search = parse_search(R"({"vector":[0.5,-1]})", 2, JsonLimits{});
+  ASSERT_THAT(search, IsOk());
+  EXPECT_EQ(search->vector, (std::vector<float>{0.5f, -1.0f}));
+  EXPECT_EQ(search->request.vector.data(), search->vector.data());
+  EXPECT_EQ(search->request.vector.size(), 2u);
+  EXPECT_EQ(search->request.k, 10u);
+  EXPECT_FALSE(search->request.params.any_set());
+  EXPECT_FALSE(search->request.filter.has_value());
+  EXPECT_FALSE(search->request.with_payload);
+  EXPECT_FALSE(search->request.with_vector);
+  EXPECT_FALSE(search->request.model_version.has_value());
+  EXPECT_FALSE(search->request.restrict_to_version);
+}
+
+TEST(JsonParseSearch, EveryField) {
+  auto search = parse_search(
+      R"({"k":3,"params":"ef=64","filter":{"must":[{"key":"c","match":{"value":1}}]},
+          "with_payload":true,"with_vector":true,"model_version":"v3",
+          "restrict_to_version":true,"vector":[1,2]})",
+      2, JsonLimits{});
+  ASSERT_THAT(search, IsOk());
+  const SearchRequest& r = search->request;
+  EXPECT_EQ(r.k, 3u);
+  EXPECT_EQ(r.params.ef, 64u);
+  ASSERT_TRUE(r.filter.has_value());
+  EXPECT_EQ(r.filter->must.size(), 1u);
+  EXPECT_TRUE(r.with_payload);
+  EXPECT_TRUE(r.with_vector);
+  EXPECT_EQ(r.model_version, "v3");
+  EXPECT_TRUE(r.restrict_to_version);
+  EXPECT_EQ(r.vector.data(), search->vector.data());
+}
+
+TEST(JsonParseSearch, EmptyFilterMeansUnfiltered) {
+  auto search = parse_search(R"({"vector":[1,2],"filter":{}})", 2, JsonLimits{});
+  ASSERT_THAT(search, IsOk());
+  EXPECT_FALSE(search->request.filter.has_value());
+}
+
+TEST(JsonParseSearch, KMustBeAnIntegerInRange) {
+  JsonLimits limits;
+  limits.max_k = 100;
+  auto max = parse_search(R"({"vector":[1,2],"k":100})", 2, limits);
+  ASSERT_THAT(max, IsOk());
+  EXPECT_EQ(max->request.k, 100u);
+  const std::pair<std::string, std::string> cases[] = {
+      {"0", "k: must be 1..100, got 0"},
+      {"-1", "k: must be 1..100, got -1"},
+      {"101", "k: must be 1..100, got 101"},
+      {"10.5", "k: must be 1..100, got 10.5"},
+      {"1e1", "k: must be 1..100, got 1e1"},
+      {R"("10")", R"(k: must be 1..100, got "10")"},
+      {"null", "k: must be 1..100, got null"},
+      {"99999999999999999999999", "k: must be 1..100, got 99999999999999999999999"},
+  };
+  for (const auto& [k, message] : cases) {
+    EXPECT_THAT(search_error(R"({"vector":[1,2],"k":)" + k + "}", 2, limits),
+                StatusIs(StatusCode::kInvalidArgument, Eq(message)))
+        << k;
+  }
+  EXPECT_THAT(search_error(R"({"vector":[1,2],"k":0})"),
+              StatusIs(StatusCode::kInvalidArgument, Eq("k: must be 1..10000, got 0")));
+}
+
+TEST(JsonParseSearch, FieldErrorsNameTheField) {
+  EXPECT_THAT(search_error(R"({"vector":[1,2],"params":"ef=0"})"),
+              StatusIs(StatusCode::kInvalidArgument, StartsWith("params: ")));
+  EXPECT_THAT(search_error(R"({"vector":[1,2],"params":64})"),
+              StatusIs(StatusCode::kInvalidArgument, Eq("params: expected a string, got 64")));
+  EXPECT_THAT(
+      search_error(R"({"vector":[1,2],"with_payload":1})"),
+      StatusIs(StatusCode::kInvalidArgument, Eq("with_payload: expected true or false, got 1")));
+  EXPECT_THAT(
+      search_error(R"({"vector":[1,2],"filter":[]})"),
+      StatusIs(StatusCode::kInvalidArgument, Eq("filter: expected an object, got an array")));
+  EXPECT_THAT(search_error(R"({"vector":[1,2],"restrict_to_version":true})"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("restrict_to_version: needs model_version")));
+  EXPECT_THAT(search_error(R"({"vector":[1,2,3]})"),
+              StatusIs(StatusCode::kInvalidArgument, Eq("vector: expected 2 numbers, got 3")));
+  EXPECT_THAT(
+      search_error(R"({"vector":[1,null]})"),
+      StatusIs(StatusCode::kInvalidArgument, Eq("vector[1]: expected a finite number, got null")));
+}
+
+TEST(JsonParseSearch, UnknownMissingAndRepeatedFields) {
+  EXPECT_THAT(search_error(R"({"vectr":[1,2]})"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       StartsWith("unknown field 'vectr' at top level (expected vector, k, "
+                                  "params, filter, with_payload, with_vector, model_version, "
+                                  "restrict_to_version)")));
+  EXPECT_THAT(search_error(R"({"k":1})"),
+              StatusIs(StatusCode::kInvalidArgument, Eq("body: missing field 'vector'")));
+  EXPECT_THAT(search_error(R"({"vector":[1,2],"k":1,"k":2})"),
+              StatusIs(StatusCode::kInvalidArgument, Eq("body: field 'k' appears twice")));
+}
+
+TEST(JsonParseSearchBatch, ParsesEverySearch) {
+  auto batch = parse_search_batch(
+      R"({"searches":[{"vector":[1,2]},{"vector":[3,4],"k":5,"with_payload":true}]})", 2,
+      JsonLimits{});
+  ASSERT_THAT(batch, IsOk());
+  ASSERT_EQ(batch->size(), 2u);
+  EXPECT_EQ((*batch)[1].vector, (std::vector<float>{3, 4}));
+  EXPECT_EQ((*batch)[1].request.k, 5u);
+  EXPECT_TRUE((*batch)[1].request.with_payload);
+  // Moving the searches keeps every request's span on its own vector.
+  std::vector<ParsedSearch> moved = std::move(*batch);
+  moved.emplace_back();
+  for (const ParsedSearch& s : std::span(moved).first(2)) {
+    EXPECT_EQ(s.request.vector.data(), s.vector.data());
+  }
+}
+
+TEST(JsonParseSearchBatch, ErrorsAndLimits) {
+  JsonLimits limits;
+  limits.max_searches = 2;
+  EXPECT_THAT(
+      parse_search_batch(R"({"searches":[{"vector":[1,2]},{"vector":[1,2],"k":0}]})", 2, limits),
+      StatusIs(StatusCode::kInvalidArgument, Eq("searches[1].k: must be 1..10000, got 0")));
+  EXPECT_THAT(parse_search_batch(R"({"searches":[{"vector":[1,2]},{"vectr":[1,2]}]})", 2, limits),
+              StatusIs(StatusCode::kInvalidArgument,
+                       StartsWith("searches[1]: unknown field 'vectr' (expected vector,")));
+  EXPECT_THAT(parse_search_batch(R"({"searches":[{}]})", 2, limits),
+              StatusIs(StatusCode::kInvalidArgument, Eq("searches[0]: missing field 'vector'")));
+  EXPECT_THAT(
+      parse_search_batch(R"({"searches":[]})", 2, limits),
+      StatusIs(StatusCode::kInvalidArgument, Eq("searches: expected 1..2 searches, got 0")));
+  EXPECT_THAT(
+      parse_search_batch(R"({"searches":[{"vector":[1,2]},{"vector":[1,2]},{"vector":[1,2]}]})", 2,
+                         limits),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("got 3")));
+  EXPECT_THAT(
+      parse_search_batch(R"({"searches":[[1,2]]})", 2, limits),
+      StatusIs(StatusCode::kInvalidArgument, Eq("searches[0]: expected an object, got an array")));
+  EXPECT_THAT(parse_search_batch(R"({"vector":[1,2]})", 2, limits),
+              StatusIs(StatusCode::kInvalidArgument,
+                       Eq("unknown field 'vector' at top level (expected searches)")));
+  EXPECT_THAT(parse_search_batch("{}", 2, limits),
+              StatusIs(StatusCode::kInvalidArgument, Eq("body: missing field 'searches'")));
+}
+
+}  // namespace
+}  // namespace vecdex::server
