@@ -117,7 +117,9 @@ TEST(HnswUpdateTest, ChurnKeepsRecallCloseToFreshBuild) {
   EXPECT_GE(rc, rf - 0.02) << "churned " << rc << " fresh " << rf;
   // Freed slots were reused: no growth beyond the peak.
   for (auto& [k, v] : index->stats().extra) {
-    if (k == "free_slots") EXPECT_EQ(v, "0");
+    if (k == "free_slots") {
+      EXPECT_EQ(v, "0");
+    }
   }
 }
 
