@@ -57,23 +57,11 @@ Status read_point(value& v, const JsonPath& at, size_t dim, Point& point) {
 
 Result<std::vector<Point>> parse_points(std::string_view body, size_t dim,
                                         const JsonLimits& limits) {
-  constexpr std::string_view kKeys[] = {"points"};
   std::vector<Point> points;
-  bool has_points = false;
-  const JsonPath top;
-  VECDEX_RETURN_IF_ERROR(json::read_body(body, top, [&](object& root) -> Status {
-    VECDEX_RETURN_IF_ERROR(
-        json::for_each_field(root, top, ObjectShape{kKeys}, [&](size_t, value& field) -> Status {
-          has_points = true;
-          const JsonPath points_at = top.key("points");
-          return json::for_each_element(
-              field, points_at, limits.max_points, "points", [&](size_t i, value& element) {
-                return read_point(element, points_at.index(i), dim, points.emplace_back());
-              });
-        }));
-    if (!has_points) return json::missing_field(top, "points");
-    return ok_status();
-  }));
+  VECDEX_RETURN_IF_ERROR(json::read_list_body(
+      body, "points", limits.max_points, [&](const JsonPath& at, value& element) {
+        return read_point(element, at, dim, points.emplace_back());
+      }));
   return points;
 }
 

@@ -100,27 +100,13 @@ Result<ParsedSearch> parse_search(std::string_view body, size_t dim, const JsonL
 
 Result<std::vector<ParsedSearch>> parse_search_batch(std::string_view body, size_t dim,
                                                      const JsonLimits& limits) {
-  constexpr std::string_view kKeys[] = {"searches"};
   std::vector<ParsedSearch> searches;
-  bool has_searches = false;
-  const JsonPath top;
-  VECDEX_RETURN_IF_ERROR(json::read_body(body, top, [&](object& root) -> Status {
-    VECDEX_RETURN_IF_ERROR(
-        json::for_each_field(root, top, ObjectShape{kKeys}, [&](size_t, value& field) -> Status {
-          has_searches = true;
-          const JsonPath list_at = top.key("searches");
-          return json::for_each_element(
-              field, list_at, limits.max_searches, "searches",
-              [&](size_t i, value& element) -> Status {
-                const JsonPath search_at = list_at.index(i);
-                object search;
-                VECDEX_RETURN_IF_ERROR(json::read_object(element, search_at, search));
-                return read_search(search, search_at, dim, limits, searches.emplace_back());
-              });
-        }));
-    if (!has_searches) return json::missing_field(top, "searches");
-    return ok_status();
-  }));
+  VECDEX_RETURN_IF_ERROR(json::read_list_body(
+      body, "searches", limits.max_searches, [&](const JsonPath& at, value& element) -> Status {
+        object search;
+        VECDEX_RETURN_IF_ERROR(json::read_object(element, at, search));
+        return read_search(search, at, dim, limits, searches.emplace_back());
+      }));
   return searches;
 }
 

@@ -108,6 +108,11 @@ Status for_each_element(od::array& array, const JsonPath& at, Visit&& visit);
 template <typename Visit>
 Status for_each_element(od::value& value, const JsonPath& at, size_t max, std::string_view noun,
                         Visit&& visit);
+// A body that is an object with exactly one field, the array `key` ({"points":[...]}): visits
+// its 1..max elements as visit(const JsonPath& element_at, od::value&) -> Status. A missing
+// field, another field or an empty array are errors.
+template <typename Visit>
+Status read_list_body(std::string_view body, std::string_view key, size_t max, Visit&& visit);
 
 // ---- scalars ----------------------------------------------------------------------------------
 
@@ -218,6 +223,25 @@ Status for_each_element(od::value& value, const JsonPath& at, size_t max, std::s
   }));
   if (count == 0 || count > max) return wrong_count(at, max, noun, count);
   return ok_status();
+}
+
+template <typename Visit>
+Status read_list_body(std::string_view body, std::string_view key, size_t max, Visit&& visit) {
+  const std::string_view keys[] = {key};
+  bool present = false;
+  const JsonPath top;
+  return read_body(body, top, [&](od::object& root) -> Status {
+    VECDEX_RETURN_IF_ERROR(
+        for_each_field(root, top, ObjectShape{keys}, [&](size_t, od::value& field) -> Status {
+          present = true;
+          const JsonPath list_at = top.key(key);
+          return for_each_element(field, list_at, max, key, [&](size_t i, od::value& element) {
+            return visit(list_at.index(i), element);
+          });
+        }));
+    if (!present) return missing_field(top, key);
+    return ok_status();
+  });
 }
 
 }  // namespace vecdex::server::json
