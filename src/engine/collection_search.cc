@@ -45,8 +45,7 @@ Status CollectionImpl::check_request(const SearchRequest& r) const {
 Result<std::optional<Filter>> CollectionImpl::allowed_pids(const SearchRequest& r) const {
   std::optional<Filter> by_payload;
   if (r.filter && !r.filter->empty()) {
-    Filter live = Filter::from_bitset(ids_.live_words());
-    auto matched = payloads_.evaluate(*r.filter, live);
+    auto matched = payloads_.evaluate_within(*r.filter, ids_.live_words());
     if (!matched.ok()) return matched.status().with_context("search in " + config_.name);
     by_payload = std::move(matched).value();
   }

@@ -195,8 +195,7 @@ Result<size_t> CollectionImpl::remove_where(const PayloadFilter& filter) {
   VECDEX_RETURN_IF_ERROR(filter.validate().with_context("remove_where on " + config_.name));
   std::lock_guard<std::mutex> write_lock(write_mu_);
   if (dropped_) return dropped_error();
-  Filter live = Filter::from_bitset(ids_.live_words());
-  auto matched = payloads_.evaluate(filter, live);
+  auto matched = payloads_.evaluate_within(filter, ids_.live_words());
   if (!matched.ok()) return matched.status().with_context("remove_where on " + config_.name);
   std::vector<Pid> pids;
   for (Id pid : matched->to_vector()) {

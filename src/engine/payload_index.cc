@@ -338,6 +338,14 @@ Result<Filter> PayloadIndex::evaluate(const PayloadFilter& filter, const Filter*
   return std::move(out).to_filter();
 }
 
+Result<Filter> PayloadIndex::evaluate_within(const PayloadFilter& filter,
+                                             std::span<const uint64_t> live_words) const {
+  VECDEX_RETURN_IF_ERROR(filter.validate());
+  VECDEX_ASSIGN_OR_RETURN(PidSet out, impl_->eval_filter(filter, impl_->universe_words()));
+  out.intersect_words(live_words);
+  return std::move(out).to_filter();
+}
+
 size_t PayloadIndex::size() const { return static_cast<size_t>(impl_->live.count()); }
 
 std::map<std::string, size_t> PayloadIndex::coverage() const {

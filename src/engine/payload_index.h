@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,10 @@ class PayloadIndex {
   Result<Filter> evaluate(const PayloadFilter& filter, const Filter& live) const {
     return evaluate(filter, &live);
   }
+  // The same restricted to the pids whose bit is set in `live_words` (64 per word), intersected
+  // word by word: what a collection passes per search (its live set as a bitset).
+  Result<Filter> evaluate_within(const PayloadFilter& filter,
+                                 std::span<const uint64_t> live_words) const;
 
   // Number of live points.
   size_t size() const;

@@ -140,6 +140,22 @@ void PidSet::intersect(const Filter& filter) {
   sparse_.add_sorted(kept);
 }
 
+void PidSet::intersect_words(std::span<const uint64_t> words) {
+  if (dense_) {
+    const size_t shared = std::min(words_.size(), words.size());
+    for (size_t w = 0; w < shared; ++w) words_[w] &= words[w];
+    std::fill(words_.begin() + shared, words_.end(), uint64_t{0});
+    return;
+  }
+  std::vector<Pid> kept;
+  sparse_.for_each([&](Pid p) {
+    const size_t w = p >> 6;
+    if (w < words.size() && ((words[w] >> (p & 63)) & 1u) != 0) kept.push_back(p);
+  });
+  sparse_ = PidBitmap();
+  sparse_.add_sorted(kept);
+}
+
 Filter PidSet::to_filter() && {
   uint64_t n = count();
   if (prefers_dense(n, universe_words_)) {

@@ -41,6 +41,9 @@ class PidSet {
   void subtract(PidSet&& other);
   // Removes pids not allowed by `filter` (O(size of this set)).
   void intersect(const Filter& filter);
+  // Keeps only pids whose bit is set in `words` (64 pids per word; pids past the end are
+  // dropped): word by word when dense, one bit test per member when sparse.
+  void intersect_words(std::span<const uint64_t> words);
 
   // The set as an allowed-id Filter: a dense bitset when the set is large compared with its
   // universe, a roaring bitmap otherwise.

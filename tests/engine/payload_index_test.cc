@@ -217,6 +217,32 @@ TEST(PayloadIndexTest, LiveFilterAndModelVersionRestrictTheResult) {
   EXPECT_EQ(unknown->count(), 0u);
 }
 
+// evaluate_within (a collection's live set as bitset words) agrees with evaluate() restricted
+// by an equivalent Filter, for dense and sparse results, and drops pids past the words' end.
+TEST(PayloadIndexTest, EvaluateWithinLiveWordsMatchesTheFilterForm) {
+  Fixture fx = small_fixture();
+  for (int i = 0; i < 300; ++i) fx.add(10 + i, {{"n", int64_t{i % 7}}});  // a dense-sized set
+  const std::vector<PayloadFilter> filters = {
+      PayloadFilter{}, must(match("s", std::string("red"))), must(match("n", int64_t{3}))};
+  const std::vector<std::vector<Id>> lives = {{}, {0, 2, 5}, {1, 2, 40, 77, 200, 309}};
+  for (const auto& filter : filters) {
+    for (const auto& live : lives) {
+      std::vector<uint64_t> words(live.empty() ? 0 : live.back() / 64 + 1, 0);
+      for (Id id : live) words[id >> 6] |= uint64_t{1} << (id & 63);
+      auto expected = fx.index().evaluate(filter, Filter::from_ids(live));
+      auto actual = fx.index().evaluate_within(filter, words);
+      ASSERT_THAT(expected, IsOk());
+      ASSERT_THAT(actual, IsOk());
+      EXPECT_EQ(actual->to_vector(), expected->to_vector());
+    }
+  }
+  std::vector<uint64_t> all(8, ~uint64_t{0});
+  auto everything = fx.index().evaluate_within(PayloadFilter{}, all);
+  ASSERT_THAT(everything, IsOk());
+  EXPECT_EQ(everything->count(), 304u);
+  EXPECT_THAT(fx.index().evaluate_within(must(match("nope", int64_t{1})), all), ::testing::Not(IsOk()));
+}
+
 TEST(PayloadIndexTest, VersionBookkeeping) {
   PayloadIndex index(test_schema());
   index.add_version(1, "m1");
