@@ -1,7 +1,7 @@
 // The binary bulk-upsert body (Content-Type: application/octet-stream): little-endian float32
 // rows of the collection's dim, ids first_id .. first_id + rows - 1 from the query string.
-// BinaryPointsBuilder turns the body, as it arrives in pieces, straight into Points: each byte
-// is copied once, from the socket buffer into its point's vector.
+// BinaryPointsBuilder turns the body (whole, or in pieces) straight into Points: each byte is
+// copied once, from the body into its point's vector.
 #pragma once
 
 #include <cstddef>

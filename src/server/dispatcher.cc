@@ -1,7 +1,6 @@
 // Request dispatch: route, auth, handler, errors, metrics; see dispatcher.h.
 #include "server/dispatcher.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -14,13 +13,12 @@
 namespace vecdex::server {
 
 Status Dispatcher::route(Exchange& ex, const RouteMatch& match) const {
-  const httplib::Request& req = ex.request();
+  const HttpRequest& req = ex.request();
   const Route* route = match.route != RouteMatch::kNone ? &router_.routes()[match.route] : nullptr;
   // Unknown paths need the key too: without it a client learns nothing about the API.
   const bool needs_key = route == nullptr || !route->public_route;
   if (needs_key && context_.api_key.enabled()) {
-    auto it = req.headers.find("Authorization");
-    const std::string_view header = it != req.headers.end() ? std::string_view(it->second) : "";
+    const std::string_view header = req.authorization;
     if (!context_.api_key.allows(header)) {
       ex.response().set_header("WWW-Authenticate", R"(Bearer realm="vecdex")");
       return Status(StatusCode::kUnauthenticated,
@@ -41,11 +39,10 @@ Status Dispatcher::route(Exchange& ex, const RouteMatch& match) const {
   return route->handler(ex);
 }
 
-void Dispatcher::handle(const httplib::Request& req, httplib::Response& res,
-                        const httplib::ContentReader* reader) const {
+void Dispatcher::handle(const HttpRequest& req, HttpResponse& res) const {
   const auto start = Exchange::Clock::now();
   const RouteMatch match = router_.match(req.method, req.path);
-  Exchange ex(context_, req, res, reader, match, start);
+  Exchange ex(context_, req, res, match, start);
   Status status;
   // vecdex code does not throw, but the STL (bad_alloc) and nlohmann-json can: a request
   // must never take the server down.
@@ -63,21 +60,25 @@ void Dispatcher::handle(const httplib::Request& req, httplib::Response& res,
                                                       : http_status_for(status);
       write_error(res, code, status);
     }
-    ex.drain_body();
   } catch (...) {
     res.status = 500;  // out of memory while writing the error: no body
   }
   const double seconds =
       std::chrono::duration<double>(Exchange::Clock::now() - start).count();
   context_.metrics.observe_duration(match.route, seconds);
+  context_.metrics.count_request(match.route, req.method, res.status);
   spdlog::debug("{} {} -> {} in {:.0f} us", req.method, req.path, res.status, seconds * 1e6);
 }
 
-void Dispatcher::count_response(const httplib::Request& req, const httplib::Response& res) const {
-  // The route is matched again (cheap, no allocation) because httplib gives its hooks no
-  // per-request slot to carry it from handle().
-  const RouteMatch match = router_.match(req.method, req.path);
-  context_.metrics.count_request(match.route, req.method, res.status);
+bool Dispatcher::runs_inline(std::string_view method, std::string_view path) const {
+  const RouteMatch match = router_.match(method, path);
+  return match.route == RouteMatch::kNone || router_.routes()[match.route].runs_inline;
+}
+
+void Dispatcher::count_response(std::string_view method, std::string_view path,
+                                int http_status) const {
+  const RouteMatch match = router_.match(method, path);
+  context_.metrics.count_request(match.route, method, http_status);
 }
 
 }  // namespace vecdex::server

@@ -1,21 +1,17 @@
-// Dispatcher: what happens to every request between httplib and a route handler. Matches the
-// route, checks the API key, runs the handler, turns a non-OK Status (or an escaped exception)
-// into the JSON error body, drains a body nobody read, records the route's latency and logs at
-// debug level. Also counts every response httplib writes (count_response, from its
-// post-routing hook).
+// Dispatcher: what happens to every request between the transport and a route handler.
+// Matches the route, checks the API key, runs the handler, turns a non-OK Status (or an
+// escaped exception) into the JSON error body, records the route's latency and count, and logs
+// at debug level.
 //
-// Thread safety: handle() runs concurrently on every connection thread; the Dispatcher itself
-// holds only immutable state.
+// Thread safety: handle() runs concurrently on every thread that serves requests; the
+// Dispatcher itself holds only immutable state.
 #pragma once
 
+#include <string_view>
+
+#include "server/http_message.h"
 #include "server/router.h"
 #include "server/server_context.h"
-
-namespace httplib {
-struct Request;
-struct Response;
-class ContentReader;
-}  // namespace httplib
 
 namespace vecdex::server {
 
@@ -23,11 +19,13 @@ class Dispatcher {
  public:
   Dispatcher(const Router& router, ServerContext& context) : router_(router), context_(context) {}
 
-  // `reader` is null when httplib read the body already (or there is none).
-  void handle(const httplib::Request& req, httplib::Response& res,
-              const httplib::ContentReader* reader) const;
-  // Every response once, including those httplib answers itself (malformed requests).
-  void count_response(const httplib::Request& req, const httplib::Response& res) const;
+  // Serves `req` into `res` and counts the response.
+  void handle(const HttpRequest& req, HttpResponse& res) const;
+  // True when the route of (method, path) is quick enough to run on an I/O thread (see
+  // Route::runs_inline); unknown routes answer at once (404/405), so they are inline too.
+  bool runs_inline(std::string_view method, std::string_view path) const;
+  // Counts a response the transport wrote itself (malformed request, oversized body).
+  void count_response(std::string_view method, std::string_view path, int http_status) const;
 
  private:
   Status route(Exchange& ex, const RouteMatch& match) const;

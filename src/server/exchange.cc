@@ -1,53 +1,36 @@
 // One request as handlers see it; see exchange.h.
 #include "server/exchange.h"
 
-#include <httplib.h>
-
-#include <charconv>
 #include <utility>
 
 #include "server/http_errors.h"
 #include "server/text_util.h"
 
 namespace vecdex::server {
-namespace {
 
-// Spare capacity behind the body so a JSON parser that wants padding (simdjson reads up to 64
-// bytes past the end) can use the buffer as it is.
-constexpr size_t kBodyPadding = 64;
-
-}  // namespace
-
-Exchange::Exchange(ServerContext& context, const httplib::Request& request,
-                   httplib::Response& response, const httplib::ContentReader* reader,
+Exchange::Exchange(ServerContext& context, const HttpRequest& request, HttpResponse& response,
                    const RouteMatch& match, Clock::time_point start)
     : context_(context),
       request_(request),
       response_(response),
-      reader_(reader),
-      match_(match),
       start_(start),
-      deadline_(start + std::chrono::milliseconds(context.options.request_timeout_ms)) {}
+      deadline_(start + std::chrono::milliseconds(context.options.request_timeout_ms)) {
+  for (size_t i = 0; i < match.param_count; ++i) {
+    params_[i] = percent_decode(match.params[i], /*plus_is_space=*/false);
+  }
+}
 
 std::optional<std::string_view> Exchange::query(const char* key) const {
-  auto it = request_.params.find(key);
-  if (it == request_.params.end()) return std::nullopt;
-  return std::string_view(it->second);
+  for (const auto& [name, value] : request_.query) {
+    if (name == key) return std::string_view(value);
+  }
+  return std::nullopt;
 }
 
-size_t Exchange::content_length() const {
-  size_t n = 0;
-  auto it = request_.headers.find("Content-Length");
-  if (it != request_.headers.end()) {
-    std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
-  }
-  return n;
-}
+size_t Exchange::content_length() const { return request_.content_length.value_or(0); }
 
 std::string_view Exchange::media_type() const {
-  auto it = request_.headers.find("Content-Type");
-  if (it == request_.headers.end()) return {};
-  const std::string_view value = it->second;
+  const std::string_view value = request_.content_type;
   return trim_spaces(value.substr(0, value.find(';')));
 }
 
@@ -69,59 +52,6 @@ Result<std::string_view> Exchange::json_body() {
                                    " is not accepted here; send application/json"));
   }
   return body();
-}
-
-Result<std::string_view> Exchange::body() {
-  if (!reader_) {
-    body_consumed_ = true;
-    return std::string_view(request_.body);
-  }
-  if (!body_consumed_) {
-    const size_t expected = content_length();
-    if (expected <= context_.options.max_body_bytes) body_.reserve(expected + kBodyPadding);
-    VECDEX_RETURN_IF_ERROR(receive_body([this](const char* data, size_t size) {
-      body_.append(data, size);
-      return true;
-    }));
-  }
-  return std::string_view(body_);
-}
-
-Status Exchange::receive_body(const BodySink& sink) {
-  if (body_consumed_) return internal_error("the request body was already read");
-  body_consumed_ = true;
-  if (!reader_) {
-    sink(request_.body.data(), request_.body.size());
-    return Status();
-  }
-  const size_t limit = context_.options.max_body_bytes;
-  size_t received = 0;
-  bool too_large = false;
-  const bool read = (*reader_)([&](const char* data, size_t size) {
-    received += size;
-    // httplib enforces the limit itself when Content-Length is given (and then skips the
-    // body); this catches chunked bodies.
-    if (received > limit) {
-      too_large = true;
-      return false;
-    }
-    return sink(data, size);
-  });
-  if (too_large || response_.status == kHttpPayloadTooLarge) {
-    return reject(kHttpPayloadTooLarge,
-                  resource_exhausted("the request body is larger than the server's limit of " +
-                                     std::to_string(limit) + " bytes (max_body_bytes)"));
-  }
-  if (!read) {
-    return reject(kHttpBadRequest, invalid_argument("could not read the request body: the "
-                                                    "client stopped sending or timed out"));
-  }
-  return Status();
-}
-
-void Exchange::drain_body() {
-  if (body_consumed_ || !reader_) return;
-  receive_body([](const char*, size_t) { return true; }).ignore();
 }
 
 Result<Collection*> Exchange::collection() const { return context_.db.collection(param(0)); }

@@ -1,49 +1,42 @@
-// Exchange: one request as a route handler sees it. Path parameters, query parameters, the
-// body (read once, on demand, within max_body_bytes), the request's deadline, and the reply.
+// Exchange: one request as a route handler sees it. Path parameters (percent-decoded), query
+// parameters, the body (read by the transport within max_body_bytes), the request's deadline,
+// and the reply.
 // A handler returns a Status: OK after calling reply(), otherwise the error the dispatcher
 // turns into the JSON error body (with the Status's HTTP code, or the one set by reject()).
 //
-// Not thread-safe: one Exchange per request, used by the connection thread serving it.
+// Not thread-safe: one Exchange per request, used by the thread serving it.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "server/http_message.h"
 #include "server/router.h"
 #include "server/server_context.h"
 #include "vecdex/database.h"
 #include "vecdex/result.h"
-
-namespace httplib {
-struct Request;
-struct Response;
-class ContentReader;
-}  // namespace httplib
 
 namespace vecdex::server {
 
 class Exchange {
  public:
   using Clock = std::chrono::steady_clock;
-  // Receives the body in pieces; must consume them all (return true), see receive_body().
-  using BodySink = std::function<bool(const char* data, size_t size)>;
-
-  // `reader` is null when httplib has already read the body into req.body (or there is none).
-  Exchange(ServerContext& context, const httplib::Request& request, httplib::Response& response,
-           const httplib::ContentReader* reader, const RouteMatch& match, Clock::time_point start);
+  Exchange(ServerContext& context, const HttpRequest& request, HttpResponse& response,
+           const RouteMatch& match, Clock::time_point start);
 
   ServerContext& context() const { return context_; }
   Database& db() const { return context_.db; }
-  const httplib::Request& request() const { return request_; }
+  const HttpRequest& request() const { return request_; }
   // For replies that are not JSON (metrics text, tar downloads).
-  httplib::Response& response() const { return response_; }
+  HttpResponse& response() const { return response_; }
 
-  // The i-th {param} of the route template, percent-decoded (httplib decodes the path).
-  std::string_view param(size_t i) const { return match_.params[i]; }
+  // The i-th {param} of the route template, percent-decoded ("%2F" is a '/' inside one
+  // parameter, so ids may contain slashes).
+  std::string_view param(size_t i) const { return params_[i]; }
   // A query parameter (the first if repeated), or nullopt.
   std::optional<std::string_view> query(const char* key) const;
   // Content-Length, or 0 when absent (chunked) or unparsable.
@@ -53,17 +46,11 @@ class Exchange {
   std::string_view media_type() const;
   bool media_type_is(std::string_view type) const;
 
-  // The whole body (read on the first call). 413 when it exceeds max_body_bytes; 400 when the
-  // client stopped sending.
-  Result<std::string_view> body();
+  // The whole body (the transport enforced max_body_bytes).
+  std::string_view body() const { return request_.body; }
   // body() after checking the Content-Type is JSON: absent, application/json, */*+json, or
   // application/x-www-form-urlencoded (what `curl -d` sends); 415 otherwise.
   Result<std::string_view> json_body();
-  // Streams the body into `sink` without keeping it (binary uploads). Same errors as body().
-  Status receive_body(const BodySink& sink);
-  // Reads and drops a body no handler read, so that the next request on a keep-alive
-  // connection starts at the right byte.
-  void drain_body();
 
   // The collection or alias named by the first path parameter; NotFound otherwise.
   Result<Collection*> collection() const;
@@ -80,14 +67,11 @@ class Exchange {
 
  private:
   ServerContext& context_;
-  const httplib::Request& request_;
-  httplib::Response& response_;
-  const httplib::ContentReader* reader_;
-  const RouteMatch& match_;
+  const HttpRequest& request_;
+  HttpResponse& response_;
+  std::array<std::string, kMaxPathSegments> params_;
   Clock::time_point start_;
   Clock::time_point deadline_;
-  bool body_consumed_ = false;
-  std::string body_;
   int rejected_http_status_ = 0;
 };
 

@@ -1,23 +1,12 @@
 // Status -> HTTP status and error bodies; see http_errors.h.
 #include "server/http_errors.h"
 
-#include <httplib.h>
-
 #include <string>
 #include <utility>
 
 #include "server/json_codec.h"
 
 namespace vecdex::server {
-namespace {
-
-const std::string& json_content_type() {
-  static const std::string kType = "application/json";
-  return kType;
-}
-
-}  // namespace
-
 int http_status_for(const Status& status) {
   switch (status.code()) {
     case StatusCode::kOk:
@@ -40,18 +29,15 @@ int http_status_for(const Status& status) {
   }
 }
 
-void write_error(httplib::Response& res, int http_status, const Status& status) {
+void write_error(HttpResponse& res, int http_status, const Status& status) {
   write_json(res, http_status, error_json(status));
 }
 
-void write_json(httplib::Response& res, int http_status, std::string json) {
+void write_json(HttpResponse& res, int http_status, std::string json) {
   res.status = http_status;
-  // Response::set_content copies its argument; the body can be megabytes (batch results).
-  res.body = std::move(json);
-  res.content_length_ = 0;
-  res.content_provider_ = nullptr;
-  res.headers.erase("Content-Type");
-  res.set_header("Content-Type", json_content_type());
+  res.body = std::move(json);  // can be megabytes (batch results)
+  res.stream = nullptr;
+  res.content_type = "application/json";
 }
 
 }  // namespace vecdex::server

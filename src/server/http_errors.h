@@ -4,11 +4,8 @@
 
 #include <string>
 
+#include "server/http_message.h"
 #include "vecdex/status.h"
-
-namespace httplib {
-struct Response;
-}
 
 namespace vecdex::server {
 
@@ -28,12 +25,12 @@ inline constexpr int kHttpServiceUnavailable = 503;
 int http_status_for(const Status& status);
 
 // Sets `http_status` and the JSON error body of `status` (which must not be OK).
-void write_error(httplib::Response& res, int http_status, const Status& status);
-inline void write_error(httplib::Response& res, const Status& status) {
+void write_error(HttpResponse& res, int http_status, const Status& status);
+inline void write_error(HttpResponse& res, const Status& status) {
   write_error(res, http_status_for(status), status);
 }
 
-// Replaces res.body with `json` (moved, not copied) and sets the JSON content type.
-void write_json(httplib::Response& res, int http_status, std::string json);
+// Replaces the body with `json` (moved, not copied) and sets the JSON content type.
+void write_json(HttpResponse& res, int http_status, std::string json);
 
 }  // namespace vecdex::server

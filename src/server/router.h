@@ -26,6 +26,10 @@ struct Route {
   std::string_view pattern;  // literal segments and {param} segments; static storage
   RouteHandler handler = nullptr;
   bool public_route = false;  // served without the API key (/healthz, /readyz)
+  // Quick and never waiting on a disk sync or a lock held by a writer for long (searches,
+  // reads): served on the I/O thread that read the request. Other routes (writes, seal,
+  // snapshots) run on the server's blocking pool so they cannot hold up other connections.
+  bool runs_inline = false;
 };
 
 inline constexpr size_t kMaxPathSegments = 8;

@@ -1,6 +1,4 @@
 // GET /healthz, /readyz, /metrics.
-#include <httplib.h>
-
 #include "server/exchange.h"
 #include "server/http_errors.h"
 #include "server/routes.h"
@@ -19,9 +17,10 @@ Status handle_readyz(Exchange& ex) {
 
 Status handle_metrics(Exchange& ex) {
   ServerContext& ctx = ex.context();
-  ex.response().body = ctx.metrics.scrape(ctx.db);
-  ex.response().set_header("Content-Type", "text/plain; version=0.0.4");
-  ex.response().status = kHttpOk;
+  HttpResponse& res = ex.response();
+  res.body = ctx.metrics.scrape(ctx.db);
+  res.content_type = "text/plain; version=0.0.4";
+  res.status = kHttpOk;
   return Status();
 }
 

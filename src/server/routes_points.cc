@@ -10,16 +10,16 @@ namespace {
 
 std::string upserted_json(size_t n) { return R"({"upserted":)" + std::to_string(n) + "}"; }
 
-// application/octet-stream: the rows go from the socket straight into the points.
+// application/octet-stream: the rows go from the body straight into the points.
 Status upsert_binary(Exchange& ex, Collection& c) {
   const ServerOptions& options = ex.context().options;
   VECDEX_ASSIGN_OR_RETURN(BinaryUpsertParams params,
                           parse_binary_upsert_params(ex.query("first_id"),
                                                      ex.query("model_version")));
+  const std::string_view body = ex.body();
   BinaryPointsBuilder builder(c.config().dim, options.max_binary_points, std::move(params),
-                              ex.content_length());
-  VECDEX_RETURN_IF_ERROR(ex.receive_body(
-      [&builder](const char* data, size_t size) { return builder.append(data, size); }));
+                              body.size());
+  builder.append(body.data(), body.size());
   Result<std::vector<Point>> points = std::move(builder).finish();
   if (!points.ok()) {
     if (points.status().code() == StatusCode::kResourceExhausted) {

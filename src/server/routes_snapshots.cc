@@ -1,5 +1,4 @@
 // Snapshots: create, list, download (tar), delete, upload (tar) and restore.
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -88,22 +87,17 @@ Status handle_list_snapshots(Exchange& ex) {
 Status handle_download_snapshot(Exchange& ex) {
   VECDEX_ASSIGN_OR_RETURN(std::string owner, snapshot_owner(ex));
   VECDEX_ASSIGN_OR_RETURN(fs::path dir, ex.context().snapshots.find(owner, ex.param(1)));
-  httplib::Response& res = ex.response();
+  HttpResponse& res = ex.response();
   res.status = kHttpOk;
+  res.content_type = "application/x-tar";
   res.set_header("Content-Disposition",
                  "attachment; filename=\"" + std::string(ex.param(1)) + ".tar\"");
   // Streamed while the response is written, after this handler returned.
-  res.set_chunked_content_provider(
-      "application/x-tar", [dir](size_t, httplib::DataSink& sink) {
-        Status written =
-            write_tar(dir, [&sink](const char* data, size_t size) { return sink.write(data, size); });
-        if (!written.ok()) {
-          spdlog::warn("snapshot download {}: {}", dir.string(), written.to_string());
-          return false;
-        }
-        sink.done();
-        return true;
-      });
+  res.stream = [dir](const BodyChunkWriter& write) {
+    Status written = write_tar(dir, write);
+    if (!written.ok()) spdlog::warn("snapshot download {}: {}", dir.string(), written.to_string());
+    return written;
+  };
   return Status();
 }
 
@@ -123,8 +117,7 @@ Status handle_upload_snapshot(Exchange& ex) {
   }
   VECDEX_ASSIGN_OR_RETURN(fs::path staging_path, ex.context().snapshots.make_staging_dir());
   const StagingDir staging(std::move(staging_path));
-  VECDEX_ASSIGN_OR_RETURN(std::string_view tar, ex.body());
-  VECDEX_RETURN_IF_ERROR(extract_tar(tar, staging.path()));
+  VECDEX_RETURN_IF_ERROR(extract_tar(ex.body(), staging.path()));
   return import_as(ex, snapshot_root(staging.path()), ex.param(0));
 }
 

@@ -1,11 +1,12 @@
-// The vecdex HTTP/JSON server: the API of docs/api.md over a Database, on cpp-httplib
-// (HTTP/1.1, keep-alive, a pool of connection threads). Bodies are parsed by json_codec.h;
+// The vecdex HTTP/JSON server: the API of docs/api.md over a Database, on Boost.Beast/Asio
+// (HTTP/1.1, keep-alive; a few I/O threads serve every connection, searches run on them
+// inline, writes and snapshots on a blocking pool). Bodies are parsed by json_codec.h;
 // metrics are kept with prometheus-cpp and served as Prometheus text on /metrics.
 //
 // Lifecycle: Server::create() checks the options (a non-loopback host needs an api_key unless
 // `insecure`), start() binds and returns once the socket listens (port() then tells the port,
-// also when 0 asked for an ephemeral one), stop() stops accepting, lets in-flight requests
-// finish and returns once the listener thread has ended; the Database is then idle and may be
+// also when 0 asked for an ephemeral one), stop() stops accepting, closes idle connections,
+// lets in-flight requests finish and returns once every connection has closed; the Database is then idle and may be
 // closed (RocksDB syncs its WAL on close). The Database must outlive the Server.
 #pragma once
 
@@ -25,7 +26,9 @@ struct ServerOptions {
   uint16_t port = 8080;               // 0: pick a free port (tests)
   std::string api_key;                // non-empty: every request needs "Authorization: Bearer KEY"
   bool insecure = false;              // allow a non-loopback host without an api_key
-  uint32_t threads = 64;              // connection threads (a keep-alive connection holds one)
+  uint32_t io_threads = 0;            // threads serving sockets and quick routes; 0: one per core
+  uint32_t threads = 8;               // blocking pool: writes, seal, snapshots, batch searches
+  size_t max_connections = 1024;      // more are closed as soon as they are accepted
   size_t max_body_bytes = 256u << 20; // larger bodies get 413
   size_t max_json_points = 10000;     // points in one JSON upsert
   size_t max_binary_points = 100000;  // rows in one binary (float32) upsert
@@ -33,7 +36,7 @@ struct ServerOptions {
   size_t max_batch_searches = 1000;
   uint32_t request_timeout_ms = 30000;  // socket read/write timeout; a batch search past it
                                         // stops early with 503
-  uint32_t keep_alive_timeout_s = 5;
+  uint32_t keep_alive_timeout_s = 5;   // an idle connection (or a slow header) is closed after
   std::filesystem::path snapshot_dir;  // where snapshots live (serve: <data-dir>/snapshots)
   bool start_ready = true;             // false: /readyz answers 503 until set_ready(true)
 };

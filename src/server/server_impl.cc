@@ -1,47 +1,29 @@
-// Server lifecycle on cpp-httplib; see server_impl.h and server.h.
+// Server lifecycle on Boost.Asio; see server_impl.h and server.h.
 #include "server/server_impl.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <exception>
+#include <future>
 #include <string>
 
 #include "server/auth.h"
-#include "server/http_errors.h"
 #include "server/routes.h"
 
 namespace vecdex::server {
 namespace {
 
-// Bodies for the errors httplib answers itself, before a request reaches the Dispatcher.
-Status status_of_http_error(int http_status) {
-  switch (http_status) {
-    case kHttpBadRequest:
-      return invalid_argument("malformed HTTP request");
-    case 414:
-      return invalid_argument("the request URI is too long");
-    case kHttpPayloadTooLarge:
-      return resource_exhausted("the request body is larger than the server's limit");
-    case kHttpNotFound:
-      return not_found("no route for this request (see docs/api.md)");
-    default:
-      return internal_error("HTTP " + std::to_string(http_status));
-  }
-}
+namespace asio = boost::asio;
+using asio::ip::tcp;
 
-// SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
-// server bind a port that is already taken instead of failing.
-void reuse_address(socket_t sock) {
-  int yes = 1;
-  ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+size_t io_thread_count(const ServerOptions& o) {
+  if (o.io_threads > 0) return o.io_threads;
+  return std::max<size_t>(1, std::thread::hardware_concurrency());
 }
-
-// Requests one keep-alive connection may carry before the server closes it (httplib's default,
-// 5, would make load generators reconnect all the time).
-constexpr size_t kKeepAliveMaxRequests = 100000;
 
 }  // namespace
 
@@ -52,12 +34,14 @@ Status validate_server_options(const ServerOptions& o) {
     return Status();
   };
   VECDEX_RETURN_IF_ERROR(positive("threads", o.threads));
+  VECDEX_RETURN_IF_ERROR(positive("max_connections", o.max_connections));
   VECDEX_RETURN_IF_ERROR(positive("max_body_bytes", o.max_body_bytes));
   VECDEX_RETURN_IF_ERROR(positive("max_json_points", o.max_json_points));
   VECDEX_RETURN_IF_ERROR(positive("max_binary_points", o.max_binary_points));
   VECDEX_RETURN_IF_ERROR(positive("max_k", o.max_k));
   VECDEX_RETURN_IF_ERROR(positive("max_batch_searches", o.max_batch_searches));
   VECDEX_RETURN_IF_ERROR(positive("request_timeout_ms", o.request_timeout_ms));
+  VECDEX_RETURN_IF_ERROR(positive("keep_alive_timeout_s", o.keep_alive_timeout_s));
   if (o.host.empty()) return invalid_argument("server option host must not be empty");
   return Status();
 }
@@ -71,101 +55,90 @@ ServerImpl::ServerImpl(Database& db, const ServerOptions& options)
     : router_(api_routes()),
       context_(db, options, router_.routes()),
       dispatcher_(router_, context_),
-      http_(std::make_unique<httplib::Server>()) {
-  install_handlers();
+      io_(static_cast<int>(io_thread_count(options))),
+      blocking_pool_(options.threads),
+      registry_(options.max_connections),
+      env_{dispatcher_, context_.options, blocking_pool_, registry_},
+      acceptor_(asio::make_strand(io_)) {}
+
+ServerImpl::~ServerImpl() {
+  stop();
+  blocking_pool_.join();
 }
 
-ServerImpl::~ServerImpl() { stop(); }
-
-void ServerImpl::install_handlers() {
-  httplib::Server& h = *http_;
-  const Dispatcher* d = &dispatcher_;
+Status ServerImpl::listen() {
   const ServerOptions& o = context_.options;
-  // Our Router matches paths; httplib only sees one catch-all pattern per method.
-  const std::string any = ".*";
-  const httplib::Server::Handler plain = [d](const httplib::Request& req,
-                                             httplib::Response& res) {
-    d->handle(req, res, nullptr);
+  boost::system::error_code ec;
+  tcp::resolver resolver(io_);
+  const auto endpoints = resolver.resolve(o.host, std::to_string(o.port),
+                                          tcp::resolver::numeric_service, ec);
+  auto fail = [&](const boost::system::error_code& error) {
+    return io_error("cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " +
+                    error.message() + " (address taken, or not an address of this machine)");
   };
-  // Bodies are read by the handler (within max_body_bytes), so binary uploads go straight
-  // into points and an oversized body gets a JSON 413.
-  const httplib::Server::HandlerWithContentReader with_body =
-      [d](const httplib::Request& req, httplib::Response& res,
-          const httplib::ContentReader& reader) { d->handle(req, res, &reader); };
-  h.Get(any, plain);
-  h.Post(any, plain);
-  h.Post(any, with_body);
-  h.Put(any, plain);
-  h.Put(any, with_body);
-  h.Delete(any, plain);
-  h.Delete(any, with_body);
-  h.Patch(any, plain);  // PATCH and OPTIONS exist on no route: a JSON 405/404
-  h.Patch(any, with_body);
-  h.Options(any, plain);
+  if (ec) return fail(ec);
+  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  // SO_REUSEADDR only (not SO_REUSEPORT): a second server on a taken port must fail.
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    return fail(ec);
+  }
+  port_.store(acceptor_.local_endpoint().port(), std::memory_order_release);
+  return Status();
+}
 
-  h.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty() || res.content_provider_) {
-          return httplib::Server::HandlerResponse::Unhandled;  // the Dispatcher wrote it
-        }
-        write_error(res, res.status, status_of_http_error(res.status));
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  h.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        write_error(res, 500, internal_error("unexpected error while serving the request"));
-      });
-  // Runs for every response (httplib's own errors too) just before it is written, so a
-  // client that got its answer also sees it counted.
-  h.set_post_routing_handler([d](const httplib::Request& req, httplib::Response& res) {
-    d->count_response(req, res);
+void ServerImpl::accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec,
+                                                        tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;  // stopping
+    if (!ec) {
+      auto connection = std::make_shared<HttpConnection>(std::move(socket), env_);
+      if (registry_.add(connection)) {
+        connection->start();
+      } else {
+        spdlog::warn("refused a connection: {} connections are open (max_connections)",
+                     context_.options.max_connections);
+      }
+    } else {
+      spdlog::warn("accept failed: {}", ec.message());  // e.g. out of file descriptors
+    }
+    accept();
   });
+}
 
-  h.set_payload_max_length(o.max_body_bytes);
-  const time_t timeout_s = o.request_timeout_ms / 1000;
-  const time_t timeout_us = (o.request_timeout_ms % 1000) * 1000;
-  h.set_read_timeout(timeout_s, timeout_us);
-  h.set_write_timeout(timeout_s, timeout_us);
-  h.set_keep_alive_timeout(o.keep_alive_timeout_s);
-  h.set_keep_alive_max_count(kKeepAliveMaxRequests);
-  h.set_tcp_nodelay(true);  // small responses must not wait for Nagle + delayed ACK
-  h.set_socket_options(reuse_address);
-  const size_t threads = o.threads;
-  h.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+void ServerImpl::run_io_thread() {
+  // Handlers do not throw (the Dispatcher catches what route code throws); this keeps an
+  // unexpected exception (bad_alloc inside Beast) from ending the thread.
+  while (true) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("server I/O thread: {}", e.what());
+    } catch (...) {
+      spdlog::error("server I/O thread: unknown exception");
+    }
+  }
 }
 
 Status ServerImpl::start() {
-  std::unique_lock<std::mutex> lock(state_mu_);
+  std::lock_guard<std::mutex> lock(state_mu_);
   if (state_ != State::kCreated) {
     return failed_precondition("Server::start: the server was already started or stopped");
   }
-  const ServerOptions& o = context_.options;
-  int port = o.port;
-  errno = 0;
-  if (o.port == 0) {
-    port = http_->bind_to_any_port(o.host);
-  } else if (!http_->bind_to_port(o.host, o.port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    return io_error("cannot listen on " + o.host + ":" + std::to_string(o.port) +
-                    (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()) +
-                    " (address taken, or not an address of this machine)");
-  }
-  port_.store(static_cast<uint16_t>(port), std::memory_order_release);
-  listener_ = std::thread([this] {
-    http_->listen_after_bind();
-    listener_exited_.store(true);
-    { std::lock_guard<std::mutex> guard(state_mu_); }  // no lost wake-up in wait()
-    state_changed_.notify_all();
-  });
-  // httplib's stop() is a no-op until the accept loop runs; wait for it so that a stop()
-  // right after start() cannot miss it and leave the listener running.
-  while (!http_->is_running() && !listener_exited_.load()) {
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
-  }
+  VECDEX_RETURN_IF_ERROR(listen());
+  work_.emplace(io_.get_executor());
+  accept();
+  const size_t n = io_thread_count(context_.options);
+  for (size_t i = 0; i < n; ++i) io_threads_.emplace_back([this] { run_io_thread(); });
   state_ = State::kRunning;
-  spdlog::debug("vecdex server listening on {}:{}", o.host, port);
+  spdlog::debug("vecdex server listening on {}:{} ({} I/O threads, {} blocking threads)",
+                context_.options.host, port(), n, context_.options.threads);
   return Status();
 }
 
@@ -179,10 +152,20 @@ void ServerImpl::stop() {
   state_ = State::kStopping;
   lock.unlock();
   if (running) {
-    // Closes the listening socket; the accept loop ends, then httplib's task queue lets every
-    // connection finish its current request and joins the connection threads.
-    http_->stop();
-    listener_.join();
+    // Stop accepting, close idle connections, let busy ones finish their current request,
+    // then let the I/O threads run out of work.
+    std::promise<void> closed;
+    asio::post(acceptor_.get_executor(), [this, &closed] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+      closed.set_value();
+    });
+    closed.get_future().wait();  // no connection is accepted after this
+    registry_.shut_down_all();
+    registry_.wait_until_empty();
+    work_.reset();
+    for (std::thread& t : io_threads_) t.join();
+    io_threads_.clear();
   }
   lock.lock();
   state_ = State::kStopped;
@@ -191,7 +174,7 @@ void ServerImpl::stop() {
 
 void ServerImpl::wait() {
   std::unique_lock<std::mutex> lock(state_mu_);
-  state_changed_.wait(lock, [this] { return state_ == State::kStopped || listener_exited_.load(); });
+  state_changed_.wait(lock, [this] { return state_ == State::kStopped; });
 }
 
 }  // namespace vecdex::server

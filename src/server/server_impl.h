@@ -1,5 +1,7 @@
-// ServerImpl: Server on cpp-httplib. Owns the router, the shared ServerContext, the httplib
-// server (a ThreadPool of options.threads connection threads) and the listener thread.
+// ServerImpl: Server on Boost.Asio/Beast. Owns the router, the shared ServerContext, the
+// io_context run by options.io_threads I/O threads (accepting, reading, writing, and serving
+// the quick routes inline), the blocking pool of options.threads threads (writes, snapshots,
+// batch searches) and the registry of open connections.
 #pragma once
 
 #include <atomic>
@@ -7,16 +9,21 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "server/connection_registry.h"
 #include "server/dispatcher.h"
+#include "server/http_connection.h"
 #include "server/router.h"
 #include "server/server.h"
 #include "server/server_context.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace vecdex::server {
 
@@ -35,20 +42,27 @@ class ServerImpl final : public Server {
 
  private:
   enum class State { kCreated, kRunning, kStopping, kStopped };
+  using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
 
-  void install_handlers();
+  Status listen();
+  void accept();
+  void run_io_thread();
 
   Router router_;
   ServerContext context_;
   Dispatcher dispatcher_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread listener_;
+  boost::asio::io_context io_;
+  boost::asio::thread_pool blocking_pool_;
+  ConnectionRegistry registry_;
+  ConnectionEnv env_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::optional<WorkGuard> work_;
+  std::vector<std::thread> io_threads_;
   std::atomic<uint16_t> port_{0};
 
   std::mutex state_mu_;
   std::condition_variable state_changed_;
-  State state_ = State::kCreated;   // guarded by state_mu_
-  std::atomic<bool> listener_exited_{false};
+  State state_ = State::kCreated;  // guarded by state_mu_
 };
 
 // InvalidArgument naming the option: the listen policy (auth.h), zero threads, body size,

@@ -1,47 +1,12 @@
-// Error classes httplib and the dispatcher answer over a real socket: unknown routes, wrong
+// Error classes the transport and the dispatcher answer over a real socket: unknown routes, wrong
 // methods, oversized bodies, readiness; every one with a JSON error body.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "server/http_fixture.h"
+#include "server/raw_socket.h"
 
 namespace vecdex::server::testing {
 namespace {
 
 class HttpErrorsTest : public HttpTest {};
-
-// Sends raw bytes on a new connection and returns the server's first response (headers and a
-// Content-Length body). The connection is not half-closed: httplib does not answer a peer
-// that has shut down its sending side.
-std::string raw_exchange(uint16_t port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    char buffer[4096];
-    while (true) {
-      const size_t header_end = answer.find("\r\n\r\n");
-      if (header_end != std::string::npos) {
-        const size_t at = answer.find("Content-Length: ");
-        const size_t length = at < header_end ? std::stoul(answer.substr(at + 16)) : 0;
-        if (answer.size() >= header_end + 4 + length) break;
-      }
-      const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      answer.append(buffer, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  return answer;
-}
 
 TEST_F(HttpErrorsTest, UnknownRouteIs404Json) {
   Reply r = get("/no/such/route");

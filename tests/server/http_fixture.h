@@ -76,8 +76,6 @@ class HttpTest : public ::testing::Test {
     if (!options.api_key.empty()) api_key_ = options.api_key;
   }
 
-  // The client goes first: an idle keep-alive connection would hold stop() for up to
-  // keep_alive_timeout_s.
   void stop_server() {
     client_.reset();
     if (server_) server_->stop();

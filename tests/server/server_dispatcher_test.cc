@@ -3,7 +3,6 @@
 #include "server/dispatcher.h"
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <new>
 #include <nlohmann/json.hpp>
@@ -30,13 +29,12 @@ class DispatcherTest : public ::testing::Test {
         context_(*db_, ServerOptions(), router_.routes()),
         dispatcher_(router_, context_) {}
 
-  httplib::Response call(const std::string& method, const std::string& path) {
-    httplib::Request req;
+  HttpResponse call(const std::string& method, const std::string& path) {
+    HttpRequest req;
     req.method = method;
     req.path = path;
-    httplib::Response res;
-    dispatcher_.handle(req, res, nullptr);
-    dispatcher_.count_response(req, res);
+    HttpResponse res;
+    dispatcher_.handle(req, res);
     return res;
   }
 
@@ -49,7 +47,7 @@ class DispatcherTest : public ::testing::Test {
 
 TEST_F(DispatcherTest, ExceptionsBecomeJson500) {
   for (const char* path : {"/alloc", "/int"}) {
-    httplib::Response res = call("GET", path);
+    HttpResponse res = call("GET", path);
     EXPECT_EQ(res.status, 500) << path;
     const auto body = nlohmann::json::parse(res.body);
     EXPECT_EQ(body["error"]["code"], "internal") << res.body;
@@ -59,7 +57,7 @@ TEST_F(DispatcherTest, ExceptionsBecomeJson500) {
 TEST_F(DispatcherTest, UnknownPathIs404AndRejectKeepsItsStatus) {
   EXPECT_EQ(call("GET", "/nope").status, kHttpNotFound);
   EXPECT_EQ(call("PUT", "/alloc").status, kHttpMethodNotAllowed);
-  httplib::Response res = call("GET", "/teapot");
+  HttpResponse res = call("GET", "/teapot");
   EXPECT_EQ(res.status, 418);
   EXPECT_EQ(nlohmann::json::parse(res.body)["error"]["message"], "teapot");
 }

@@ -40,10 +40,14 @@ struct ServeOptions {
   uint32_t port = 8080;
   std::string api_key;
   bool insecure = false;
-  uint32_t threads = 64;
+  uint32_t io_threads = 0;
+  uint32_t threads = 8;
+  size_t max_connections = 1024;
   size_t max_body_mb = 256;
   size_t max_k = 10000;
   size_t max_batch = 1000;
+  size_t max_points = 10000;
+  size_t max_rows = 100000;
   uint32_t timeout_ms = 30000;
   std::string sync = "every";
   bool demo = false;
@@ -204,8 +208,11 @@ void print_demo_commands(const ServeOptions& o, bool key_from_env, uint16_t port
 Result<server::ServerOptions> server_options(const ServeOptions& o) {
   if (o.port > 65535) return invalid_argument(fmt::format("--port {}: above 65535", o.port));
   if (o.threads == 0) return invalid_argument("--threads must be at least 1");
-  if (o.max_body_mb == 0 || o.max_k == 0 || o.max_batch == 0 || o.timeout_ms == 0) {
-    return invalid_argument("--max-body-mb, --max-k, --max-batch and --timeout-ms must be > 0");
+  if (o.max_body_mb == 0 || o.max_k == 0 || o.max_batch == 0 || o.max_points == 0 ||
+      o.max_rows == 0 || o.max_connections == 0 || o.timeout_ms == 0) {
+    return invalid_argument(
+        "--max-body-mb, --max-k, --max-batch, --max-points, --max-rows, --max-connections and "
+        "--timeout-ms must be > 0");
   }
   if (o.max_body_mb > (size_t{1} << 14)) {
     return invalid_argument(fmt::format("--max-body-mb {}: above 16384", o.max_body_mb));
@@ -215,10 +222,14 @@ Result<server::ServerOptions> server_options(const ServeOptions& o) {
   so.port = static_cast<uint16_t>(o.port);
   so.api_key = o.api_key;
   so.insecure = o.insecure;
+  so.io_threads = o.io_threads;
   so.threads = o.threads;
+  so.max_connections = o.max_connections;
   so.max_body_bytes = o.max_body_mb << 20;
   so.max_k = o.max_k;
   so.max_batch_searches = o.max_batch;
+  so.max_json_points = o.max_points;
+  so.max_binary_points = o.max_rows;
   so.request_timeout_ms = o.timeout_ms;
   so.snapshot_dir = std::filesystem::path(o.data_dir) / "snapshots";
   so.start_ready = !o.demo;
@@ -319,12 +330,23 @@ Command add_serve_command(CLI::App& root) {
                   "Require 'Authorization: Bearer KEY' on every request (or $VECDEX_API_KEY)");
   sub->add_flag("--insecure", o->insecure,
                 "Allow a non-loopback --host without an API key");
-  sub->add_option("--threads", o->threads, "Connection threads (one per keep-alive connection)")
+  sub->add_option("--io-threads", o->io_threads,
+                  "Threads serving the sockets and running searches (0 = one per core)")
+      ->capture_default_str();
+  sub->add_option("--threads", o->threads,
+                  "Threads for writes, seal, snapshots and batch searches")
+      ->capture_default_str();
+  sub->add_option("--max-connections", o->max_connections,
+                  "Open connections at most (more are closed at once)")
       ->capture_default_str();
   sub->add_option("--max-body-mb", o->max_body_mb, "Largest request body in MiB (413 above)")
       ->capture_default_str();
   sub->add_option("--max-k", o->max_k, "Largest k of a search")->capture_default_str();
   sub->add_option("--max-batch", o->max_batch, "Most searches in one /search/batch request")
+      ->capture_default_str();
+  sub->add_option("--max-points", o->max_points, "Most points in one JSON upsert")
+      ->capture_default_str();
+  sub->add_option("--max-rows", o->max_rows, "Most rows in one binary (float32) upsert")
       ->capture_default_str();
   sub->add_option("--timeout-ms", o->timeout_ms, "Socket read/write and batch-search timeout")
       ->capture_default_str();
