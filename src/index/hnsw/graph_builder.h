@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "core/distance/distance.h"
+#include "core/visited_pool.h"
 #include "index/hnsw/graph.h"
 #include "index/hnsw/neighbor_select.h"
 #include "index/hnsw/search.h"
-#include "index/hnsw/visited_pool.h"
 #include "quant/codec.h"
 
 namespace vecdex::hnsw {

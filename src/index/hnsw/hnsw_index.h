@@ -14,14 +14,14 @@
 #include <vector>
 
 #include "core/aligned_buffer.h"
-#include "core/rw_gate.h"
 #include "core/distance/distance.h"
+#include "core/rw_gate.h"
+#include "core/visited_pool.h"
 #include "index/factory/registry.h"
 #include "index/hnsw/graph.h"
 #include "index/hnsw/hnsw_params.h"
 #include "index/hnsw/neighbor_select.h"
 #include "index/hnsw/search.h"
-#include "index/hnsw/visited_pool.h"
 #include "index/index_file.h"
 #include "quant/codec.h"
 #include "vecdex/index.h"

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "core/topk.h"
+#include "core/visited_pool.h"
 #include "index/hnsw/neighbor_select.h"
 #include "index/hnsw/scorer.h"
 #include "index/hnsw/search.h"
-#include "index/hnsw/visited_pool.h"
 
 namespace vecdex::hnsw {
 

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/visited_pool.h"
 #include "index/hnsw/graph.h"
-#include "index/hnsw/visited_pool.h"
 
 namespace vecdex::hnsw {
 

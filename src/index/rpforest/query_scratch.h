@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "core/topk.h"
-#include "index/hnsw/visited_pool.h"
+#include "core/visited_pool.h"
 #include "vecdex/types.h"
 
 namespace vecdex::rpforest {
 
 struct QueryScratch {
-  hnsw::VisitedTable seen;                          // slots already scored by this query
+  VisitedTable seen;                          // slots already scored by this query
   std::vector<std::pair<float, uint32_t>> queue;    // (priority, node), a max-heap
   TopK<Slot> top;
   std::vector<float> out_dist;

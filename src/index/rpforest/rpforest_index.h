@@ -21,8 +21,8 @@
 
 #include "core/aligned_buffer.h"
 #include "core/distance/distance.h"
+#include "core/visited_pool.h"
 #include "index/factory/registry.h"
-#include "index/hnsw/visited_pool.h"
 #include "index/index_file.h"
 #include "index/rpforest/forest.h"
 #include "index/rpforest/rpforest_params.h"
@@ -115,7 +115,7 @@ class RpForestIndex final : public Index {
   const float* vectors_ = nullptr;  // slots() * dim floats
   size_t slots_ = 0;
   std::shared_ptr<const IndexFileReader::Storage> file_;  // non-null while arrays are in place
-  mutable hnsw::ObjectPool<QueryScratch> scratch_pool_;
+  mutable ObjectPool<QueryScratch> scratch_pool_;
 };
 
 }  // namespace vecdex::rpforest

@@ -127,7 +127,7 @@ Status RpForestIndex::search_impl(MatrixView queries, size_t k, const SearchPara
   const size_t nq = queries.rows;
   ThreadPool& pool = default_thread_pool();
   const size_t threads = pool.effective_threads(nq, nq == 1 ? 1 : params.threads.value_or(0));
-  std::vector<hnsw::ObjectPool<QueryScratch>::Handle> handles(threads);
+  std::vector<ObjectPool<QueryScratch>::Handle> handles(threads);
   pool.parallel_for(nq, threads, [&](size_t qi, size_t worker) {
     if (!handles[worker]) handles[worker] = scratch_pool_.acquire();
     QueryScratch& s = *handles[worker];

@@ -12,7 +12,7 @@
 
 #include "vecdex/types.h"
 
-namespace vecdex::hnsw {
+namespace vecdex {
 
 // Visited marks for up to size() slots. A query starts with next_epoch(); a slot counts as
 // visited when its tag equals the current epoch, so nothing is cleared between queries (the
@@ -97,4 +97,4 @@ class ObjectPool {
   std::vector<std::unique_ptr<T>> free_;
 };
 
-}  // namespace vecdex::hnsw
+}  // namespace vecdex
