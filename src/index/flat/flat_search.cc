@@ -29,6 +29,7 @@
 #include "core/blas.h"
 #include "core/thread_pool.h"
 #include "core/topk.h"
+#include "index/allowed_slots.h"
 #include "index/flat/flat_index.h"
 #include "index/flat/search_common.h"
 
@@ -114,37 +115,22 @@ Status FlatIndex::search_impl(MatrixView queries, size_t k, const SearchParams& 
   if (n == 0) return Status();
   Scan sc{vectors_, norms_, n, dim(), metric() == Metric::kL2, nullptr, kernels_};
 
-  std::vector<uint8_t> mask;
-  std::vector<Slot> subset;
-  bool use_subset = false;
+  AllowedSlots allowed;
   size_t candidates = n;
-  try {
-    if (filter != nullptr) {
-      const uint64_t allowed = filter->count();
-      if (allowed == 0) return Status();
-      if (allowed <= n / 16) {
-        // Few allowed ids: look each one up instead of testing every row.
-        use_subset = true;
-        for (Id id : filter->to_vector()) {
-          auto it = slot_of_.find(id);
-          if (it != slot_of_.end()) subset.push_back(it->second);
-        }
-        std::sort(subset.begin(), subset.end());
-        candidates = subset.size();
-      } else {
-        mask.resize(n);
-        candidates = 0;
-        for (size_t s = 0; s < n; ++s) {
-          mask[s] = filter->allows(ids_[s]) ? 1 : 0;
-          candidates += mask[s];
-        }
-        sc.mask = mask.data();
-      }
-      if (candidates == 0) return Status();
+  if (filter != nullptr) {
+    if (filter->count() == 0) return Status();
+    // Few allowed ids: distances for their slots only; otherwise a mask over the scan.
+    VECDEX_ASSIGN_OR_RETURN(allowed, allowed_slots(*filter, n, ids_.data(), slot_of_));
+    candidates = allowed.count;
+    if (candidates == 0) return Status();
+    if (allowed.use_subset) {
+      std::sort(allowed.subset.begin(), allowed.subset.end());
+    } else {
+      sc.mask = allowed.mask.data();
     }
-  } catch (const std::bad_alloc&) {
-    return resource_exhausted("search: out of memory preparing the filter");
   }
+  const bool use_subset = allowed.use_subset;
+  const std::vector<Slot>& subset = allowed.subset;
   const size_t kk = std::min(k, candidates);
 
   ThreadPool& pool = default_thread_pool();

@@ -30,6 +30,7 @@
 #include "core/blas.h"
 #include "core/thread_pool.h"
 #include "core/topk.h"
+#include "index/allowed_slots.h"
 #include "index/ivf/ivf_index.h"
 #include "quant/fastscan.h"
 
@@ -372,36 +373,21 @@ Status IvfIndex::search_impl(MatrixView queries, size_t k, const SearchParams& p
   const size_t nlist = params_.nlist;
   Plan plan;
   plan.nprobe = std::min<size_t>(params.nprobe.value_or(kDefaultNprobe), nlist);
-  std::vector<uint8_t> mask;
-  std::vector<Slot> subset;
+  AllowedSlots allowed;
   size_t candidates = n;
-  try {
-    if (filter != nullptr) {
-      const uint64_t allowed = filter->count();
-      if (allowed == 0) return Status();
-      if (allowed <= n / 16) {
-        for (Id id : filter->to_vector()) {
-          auto it = slot_of_.find(id);
-          if (it != slot_of_.end()) subset.push_back(it->second);
-        }
-        std::sort(subset.begin(), subset.end(), [&](Slot a, Slot b) {
-          return list_of_[a] != list_of_[b] ? list_of_[a] < list_of_[b] : pos_of_[a] < pos_of_[b];
-        });
-        candidates = subset.size();
-        plan.subset = &subset;
-      } else {
-        mask.resize(n);
-        candidates = 0;
-        for (size_t s = 0; s < n; ++s) {
-          mask[s] = filter->allows(ids_[s]) ? 1 : 0;
-          candidates += mask[s];
-        }
-        plan.mask = mask.data();
-      }
-      if (candidates == 0) return Status();
+  if (filter != nullptr) {
+    if (filter->count() == 0) return Status();
+    VECDEX_ASSIGN_OR_RETURN(allowed, allowed_slots(*filter, n, ids_.data(), slot_of_));
+    candidates = allowed.count;
+    if (candidates == 0) return Status();
+    if (allowed.use_subset) {
+      std::sort(allowed.subset.begin(), allowed.subset.end(), [&](Slot a, Slot b) {
+        return list_of_[a] != list_of_[b] ? list_of_[a] < list_of_[b] : pos_of_[a] < pos_of_[b];
+      });
+      plan.subset = &allowed.subset;
+    } else {
+      plan.mask = allowed.mask.data();
     }
-  } catch (const std::bad_alloc&) {
-    return resource_exhausted("search: out of memory preparing the filter");
   }
   plan.kk = std::min(k, candidates);
   plan.keep = plan.kk;
