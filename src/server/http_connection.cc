@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -31,6 +32,7 @@ constexpr size_t kMaxSkippedBytes = 16u << 20;
 constexpr auto kLingerTime = std::chrono::seconds(1);
 constexpr size_t kMaxLingerBytes = 1u << 20;
 constexpr size_t kScratchBytes = 64 * 1024;
+constexpr uint64_t kMaxBodyReserve = 8u << 20;
 
 // Beast 1.74 speaks boost::string_view.
 std::string_view std_view(beast::string_view s) { return {s.data(), s.size()}; }
@@ -124,7 +126,11 @@ void HttpConnection::on_header(beast::error_code ec) {
 
 void HttpConnection::read_body() {
   if (parser_->is_done()) return on_body({});
-  if (auto length = parser_->content_length()) parser_->get().body().reserve(*length);
+  // Reserve for the declared length, but not more than a modest amount before the bytes are
+  // actually there: a client can declare a large body and send nothing.
+  if (auto length = parser_->content_length()) {
+    parser_->get().body().reserve(std::min<uint64_t>(*length, kMaxBodyReserve));
+  }
   read_more_body();
 }
 

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
 #include <exception>
 #include <future>
 #include <string>
@@ -19,6 +20,8 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+constexpr std::chrono::milliseconds kAcceptRetryDelay(100);
 
 size_t io_thread_count(const ServerOptions& o) {
   if (o.io_threads > 0) return o.io_threads;
@@ -59,7 +62,8 @@ ServerImpl::ServerImpl(Database& db, const ServerOptions& options)
       blocking_pool_(options.threads),
       registry_(options.max_connections),
       env_{dispatcher_, context_.options, blocking_pool_, registry_},
-      acceptor_(asio::make_strand(io_)) {}
+      acceptor_(asio::make_strand(io_)),
+      accept_retry_(acceptor_.get_executor()) {}
 
 ServerImpl::~ServerImpl() {
   stop();
@@ -105,7 +109,15 @@ void ServerImpl::accept() {
                      context_.options.max_connections);
       }
     } else {
-      spdlog::warn("accept failed: {}", ec.message());  // e.g. out of file descriptors
+      // Out of file descriptors, typically: accepting again at once would spin on the same
+      // error, so wait a moment for connections to close.
+      spdlog::warn("accept failed: {}; retrying in {} ms", ec.message(),
+                   kAcceptRetryDelay.count());
+      accept_retry_.expires_after(kAcceptRetryDelay);
+      accept_retry_.async_wait([this](boost::system::error_code wait_ec) {
+        if (!wait_ec && acceptor_.is_open()) accept();
+      });
+      return;
     }
     accept();
   });
@@ -158,6 +170,7 @@ void ServerImpl::stop() {
     asio::post(acceptor_.get_executor(), [this, &closed] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
+      accept_retry_.cancel();
       closed.set_value();
     });
     closed.get_future().wait();  // no connection is accepted after this

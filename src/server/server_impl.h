@@ -16,6 +16,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "server/connection_registry.h"
@@ -55,7 +56,8 @@ class ServerImpl final : public Server {
   boost::asio::thread_pool blocking_pool_;
   ConnectionRegistry registry_;
   ConnectionEnv env_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::tcp::acceptor acceptor_;  // on a strand, with accept_retry_
+  boost::asio::steady_timer accept_retry_;
   std::optional<WorkGuard> work_;
   std::vector<std::thread> io_threads_;
   std::atomic<uint16_t> port_{0};
