@@ -1,7 +1,7 @@
 // End-to-end tests of `vecdex serve` (the real binary, $VECDEX_CLI): it listens on an ephemeral
 // port and says which, answers /healthz, stops with exit 0 on SIGTERM and SIGINT, enforces the
-// API key (flag or $VECDEX_API_KEY), refuses a public address without a key, and reports bad
-// flags and a taken port clearly.
+// API key (flag or $VECDEX_API_KEY), refuses a public address without a key, survives running
+// out of file descriptors, and reports bad flags and a taken port clearly.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -61,6 +61,48 @@ TEST_F(ServeCliTest, ListensAnswersHealthzAndStopsOnSigterm) {
   EXPECT_THAT(server.err(), AllOf(HasSubstr("SIGTERM received"), HasSubstr("stopped")));
   EXPECT_TRUE(std::filesystem::is_directory(dir_.file("data")));
   EXPECT_EQ(http_request(*port, "GET", "/healthz").status, 0);  // nothing listens any more
+}
+
+TEST_F(ServeCliTest, RunningOutOfFileDescriptorsIsSurvived) {
+  // 48 descriptors: RocksDB and the server take some; 80 clients exhaust the rest, so accept()
+  // fails with EMFILE until they leave. The server must retry (not spin, not exit) and serve
+  // again afterwards.
+  ServeProcess server(dir_.path(), serve_args(), {}, /*max_open_files=*/48);
+  std::optional<uint16_t> port = start(server);
+  if (skipped_) GTEST_SKIP() << "vecdex built without the server";
+  ASSERT_TRUE(port.has_value()) << server.err();
+  std::vector<int> clients;
+  for (int i = 0; i < 80; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(*port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      break;  // the backlog is full as well
+    }
+    clients.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (int fd : clients) ::close(fd);
+  HttpReply reply;
+  for (int attempt = 0; attempt < 50 && reply.status != 200; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    reply = http_request(*port, "GET", "/healthz");
+  }
+  EXPECT_EQ(reply.status, 200);
+  const std::string log = server.err();
+  EXPECT_THAT(log, HasSubstr("accept failed"));
+  // Retries are 100 ms apart, not a busy loop.
+  size_t warnings = 0;
+  for (size_t at = log.find("accept failed"); at != std::string::npos;
+       at = log.find("accept failed", at + 1)) {
+    ++warnings;
+  }
+  EXPECT_LT(warnings, 100u);
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(), 0) << server.err();
 }
 
 TEST_F(ServeCliTest, SigintStopsGracefullyAndDataSurvivesRestart) {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,8 +77,10 @@ inline HttpReply http_request(uint16_t port, const std::string& method, const st
 // `vecdex args...` started in the background; killed (SIGKILL) if still running at destruction.
 class ServeProcess {
  public:
+  // `max_open_files`: the child's RLIMIT_NOFILE (0: inherited).
   ServeProcess(const std::filesystem::path& dir, const std::vector<std::string>& args,
-               const std::vector<std::pair<std::string, std::string>>& env = {})
+               const std::vector<std::pair<std::string, std::string>>& env = {},
+               rlim_t max_open_files = 0)
       : out_(dir / "serve.stdout"), err_(dir / "serve.stderr") {
     // Everything the child needs is built before fork(): after it only async-signal-safe calls.
     std::string binary = cli_path();
@@ -108,6 +111,10 @@ class ServeProcess {
       ::dup2(out, 1);
       ::dup2(err, 2);
       ::dup2(in, 0);
+      if (max_open_files != 0) {
+        const rlimit limit{max_open_files, max_open_files};
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+      }
       ::execve(binary.c_str(), argv.data(), envp.data());
       ::_exit(127);
     }
