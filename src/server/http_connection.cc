@@ -97,8 +97,12 @@ void HttpConnection::on_header(beast::error_code ec) {
   if (auto length = parser_->content_length()) request_.content_length = *length;
   request_keep_alive_ = header.keep_alive();
   head_request_ = header.method() == http::verb::head;
+  const bool expects_continue =
+      ascii_iequals(std_view(header[http::field::expect]), "100-continue");
   if (ec == http::error::body_limit) {
-    // Content-Length over the limit: answer now, then skip the body if that is cheap.
+    // Content-Length over the limit: answer now, then skip the body if that is cheap (a
+    // client waiting for "100 Continue" sends none: the connection closes instead).
+    if (expects_continue) request_keep_alive_ = false;
     reply_error(kHttpPayloadTooLarge,
                 resource_exhausted("the request body is larger than the server's limit of " +
                                    std::to_string(env_.options.max_body_bytes) +
@@ -110,7 +114,7 @@ void HttpConnection::on_header(beast::error_code ec) {
     return reply_error(kHttpBadRequest,
                        invalid_argument("malformed HTTP request: " + ec.message()));
   }
-  if (ascii_iequals(std_view(header[http::field::expect]), "100-continue")) {
+  if (expects_continue) {
     // curl waits up to a second for this before it sends a large body.
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     stream_.expires_after(request_timeout(env_.options));

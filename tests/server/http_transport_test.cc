@@ -59,6 +59,20 @@ TEST_F(HttpTransportTest, ExpectContinueGets100BeforeTheBody) {
   EXPECT_NE(answer.find(R"({"upserted":1})"), std::string::npos) << answer;
 }
 
+TEST_F(HttpTransportTest, ExpectContinueWithAnOversizedBodyGets413AndAClose) {
+  ServerOptions o = default_options();
+  o.max_body_bytes = 1024;
+  start_server(o);
+  RawSocket socket(server_->port());
+  socket.send("PUT /collections/items/points HTTP/1.1\r\nHost: x\r\n"
+              "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+              "Content-Length: 5000\r\n\r\n");
+  const std::string answer = socket.read_response();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;  // no "100 Continue" first
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  EXPECT_TRUE(socket.closed_by_peer());  // the body never comes: no waiting for it
+}
+
 TEST_F(HttpTransportTest, ChunkedBodyIsAccepted) {
   create_collection("items");
   const std::string part1 = R"({"points":[{"id":7,)";
