@@ -9,18 +9,28 @@
 //               1 and 2 threads and recall@k for every --params entry. The collection is
 //               loaded even when this scenario is not listed (the others need it).
 //   filtered    one query at a time with the filters bucket < 1, < 100, < 900 (selectivity
-//               0.1%, 10%, 90%) and without: p50/p99 latency, QPS, recall@k.
+//               0.1%, 10%, 90%; --filter-bounds) and without: p50/p99 latency, QPS, recall@k.
 //   under-load  a writer thread re-upserts existing points (same vectors, new bucket values) in
 //               batches of each --writer-batch size while --search-threads threads search for
 //               --seconds; then the same searches without the writer, for comparison. Ground
 //               truth stays valid (vectors do not change); filtered runs first since this
 //               changes the buckets.
+//   single      the per-query cost of the collection layer: Collection::search one query at a
+//               time against the very index of its one sealed segment (its file, mapped with
+//               load_index; the database is reopened first so that the collection maps it too)
+//               searched directly with the same params on one thread, in alternating rounds
+//               (--rounds); us/query of each, the difference and the ratio. Needs every point
+//               in one sealed segment (n <= --segment-max-points, no under-load before it).
 // Every search is one request on its calling thread (params threads=1 unless given).
+// --fashion DIR takes the data from Fashion-MNIST IDX files in DIR (Debian's
+// dataset-fashion-mnist: /usr/share/datasets/fashion-mnist): the first --n train images as the
+// base, the first --queries test images as queries (--dim is then 784).
 //
 //   collection_bench [--n 1000000] [--dim 128] [--queries 1000] [--k 10]
 //                    [--spec "HNSW16,efc=200"] [--batch 10000] [--params "ef=16;ef=32;ef=64"]
 //                    [--load-params ef=64] [--writer-batch 100,1] [--search-threads 1]
-//                    [--seconds 10] [--scenarios ingest,filtered,under-load] [--json out.json]
+//                    [--seconds 10] [--rounds 5] [--fashion DIR] [--filter-bounds 1,100,900]
+//                    [--scenarios ingest,filtered,under-load,single] [--json out.json]
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +39,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -36,6 +47,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -53,8 +65,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kBuckets = 1000;
-constexpr int64_t kFilterBounds[] = {1, 100, 900};  // bucket < bound: 0.1%, 10%, 90%
 constexpr const char* kCollection = "bench";
+// Every point's model_version; longer than 15 bytes like real model names (and the server
+// demo's "fashion-mnist-raw"), so copying it into a result is not free.
+constexpr const char* kModelVersion = "bench-embedding-v1";
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -76,6 +90,9 @@ struct Options {
   std::vector<size_t> writer_batches = {100, 1};
   size_t search_threads = 1;
   double seconds = 10;
+  size_t rounds = 5;
+  std::vector<int64_t> filter_bounds = {1, 100, 900};  // bucket < bound: 0.1%, 10%, 90%
+  std::string fashion;  // Fashion-MNIST directory; empty: synthetic data
   std::vector<std::string> scenarios = {"ingest", "filtered", "under-load"};
   std::string sync = "every";
   size_t segment_max_points = DatabaseOptions{}.segment_max_points;
@@ -97,18 +114,37 @@ struct BenchData {
   std::vector<int64_t> bucket;  // per base row
 };
 
+// The first o.n train images and o.queries test images of Fashion-MNIST in o.fashion.
+Result<BenchData> fashion_data(const Options& o) {
+  const std::filesystem::path dir(o.fashion);
+  ReadOptions base_rows;
+  base_rows.max_rows = o.n;
+  ReadOptions query_rows;
+  query_rows.max_rows = o.queries;
+  BenchData d;
+  VECDEX_ASSIGN_OR_RETURN(d.base, read_vectors(dir / "train-images-idx3-ubyte.gz", base_rows));
+  VECDEX_ASSIGN_OR_RETURN(d.queries, read_vectors(dir / "t10k-images-idx3-ubyte.gz", query_rows));
+  return d;
+}
+
 Result<BenchData> make_data(const Options& o) {
-  SyntheticSpec spec;
-  spec.n = o.n;
-  spec.n_queries = o.queries;
-  spec.dim = o.dim;
-  spec.clusters = o.clusters;
-  spec.seed = o.seed;
-  VECDEX_ASSIGN_OR_RETURN(SyntheticData synthetic, generate_clustered(spec));
-  BenchData d{std::move(synthetic.base), std::move(synthetic.queries), {}};
+  BenchData d;
+  if (!o.fashion.empty()) {
+    VECDEX_ASSIGN_OR_RETURN(d, fashion_data(o));
+  } else {
+    SyntheticSpec spec;
+    spec.n = o.n;
+    spec.n_queries = o.queries;
+    spec.dim = o.dim;
+    spec.clusters = o.clusters;
+    spec.seed = o.seed;
+    VECDEX_ASSIGN_OR_RETURN(SyntheticData synthetic, generate_clustered(spec));
+    d.base = std::move(synthetic.base);
+    d.queries = std::move(synthetic.queries);
+  }
   std::mt19937_64 rng(o.seed + 1);
   std::uniform_int_distribution<int64_t> bucket(0, kBuckets - 1);
-  d.bucket.resize(o.n);
+  d.bucket.resize(d.base.rows);
   for (int64_t& b : d.bucket) b = bucket(rng);
   return d;
 }
@@ -139,17 +175,18 @@ Filter bucket_below(const BenchData& d, int64_t bound) {
 // The unfiltered truth, and one per filter bound (when `filtered`).
 struct Truths {
   Truth all;
-  std::vector<Truth> below;  // parallel to kFilterBounds
+  std::vector<Truth> below;  // parallel to Options::filter_bounds
 };
 
-Result<Truths> compute_truths(const BenchData& d, size_t k, bool filtered) {
+Result<Truths> compute_truths(const BenchData& d, size_t k, bool filtered,
+                              const std::vector<int64_t>& filter_bounds) {
   VECDEX_ASSIGN_OR_RETURN(std::unique_ptr<Index> flat, make_index("Flat", d.base.dim, Metric::kL2));
   std::vector<Id> ids(d.base.rows);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = i;
   VECDEX_RETURN_IF_ERROR(flat->add(ids, d.base.view()));
   Truths t;
   VECDEX_ASSIGN_OR_RETURN(t.all, exact_truth(*flat, d.queries, k, nullptr));
-  for (int64_t bound : kFilterBounds) {
+  for (int64_t bound : filter_bounds) {
     if (!filtered) break;
     Filter allowed = bucket_below(d, bound);
     VECDEX_ASSIGN_OR_RETURN(Truth truth, exact_truth(*flat, d.queries, k, &allowed));
@@ -203,6 +240,7 @@ Point point_of(const BenchData& d, size_t row, int64_t bucket) {
   p.id = PointId(uint64_t{row});
   p.vector.assign(d.base.row(row), d.base.row(row) + d.base.dim);
   p.payload = Payload{{"bucket", bucket}};
+  p.model_version = kModelVersion;
   return p;
 }
 
@@ -458,16 +496,16 @@ Result<std::string> run_filtered(const Collection& c, const BenchData& d, const 
   fmt::print("{:<14} {:>11} {:>9} {:>10} {:>8} {:>9} {:>9}\n", "filter", "selectivity",
              "allowed", "QPS", "recall", "p50 us", "p99 us");
   std::vector<std::string> runs;
-  for (size_t f = 0; f <= std::size(kFilterBounds); ++f) {
-    const bool unfiltered = f == std::size(kFilterBounds);
+  for (size_t f = 0; f <= o.filter_bounds.size(); ++f) {
+    const bool unfiltered = f == o.filter_bounds.size();
     SearchJob job{&c, &d, unfiltered ? &t.all : &t.below[f], o.k, params, std::nullopt};
     std::string label = "none";
     size_t allowed = d.base.rows;
     if (!unfiltered) {
-      job.filter = bucket_filter(kFilterBounds[f]);
-      label = fmt::format("bucket < {}", kFilterBounds[f]);
+      job.filter = bucket_filter(o.filter_bounds[f]);
+      label = fmt::format("bucket < {}", o.filter_bounds[f]);
       allowed = static_cast<size_t>(std::count_if(
-          d.bucket.begin(), d.bucket.end(), [&](int64_t b) { return b < kFilterBounds[f]; }));
+          d.bucket.begin(), d.bucket.end(), [&](int64_t b) { return b < o.filter_bounds[f]; }));
     }
     double selectivity = static_cast<double>(allowed) / static_cast<double>(d.base.rows);
     VECDEX_ASSIGN_OR_RETURN(SearchStats s, run_searches(job, 1, std::nullopt));
@@ -528,6 +566,140 @@ Result<std::string> run_under_load(Database& db, Collection& c, const BenchData&
   return json_array(runs);
 }
 
+// The file of the collection's only segment, which must be sealed: the single scenario
+// searches that same index directly.
+Result<std::filesystem::path> only_segment_file(const Collection& c,
+                                                const std::filesystem::path& db_dir) {
+  std::vector<SegmentInfo> segments = c.info().segments;
+  std::vector<SegmentInfo> holding;
+  for (const SegmentInfo& s : segments) {
+    if (s.points > 0) holding.push_back(s);
+  }
+  if (holding.size() != 1 || holding[0].state != "sealed") {
+    return failed_precondition(fmt::format(
+        "single: needs every point in one sealed segment, the collection has {} ({}); raise "
+        "--segment-max-points above --n",
+        segment_summary(c), holding.size()));
+  }
+  const std::string name = fmt::format("seg-{}.vdx", holding[0].id);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(db_dir, ec)) {
+    if (entry.path().filename() == name) return entry.path();
+  }
+  return not_found(fmt::format("single: segment file {} not found under {}", name,
+                               db_dir.string()));
+}
+
+// Latency and recall of one search per query, one thread, with `search(q)` returning the hits'
+// row numbers.
+template <typename SearchFn>
+Status time_one_by_one(const BenchData& d, const Truth& truth, SearchFn&& search,
+                       SearchStats& into) {
+  std::vector<uint64_t> rows;
+  Clock::time_point all = Clock::now();
+  for (size_t q = 0; q < d.queries.rows; ++q) {
+    rows.clear();
+    Clock::time_point start = Clock::now();
+    VECDEX_RETURN_IF_ERROR(search(d.queries.row(q), rows));
+    into.latencies_us.push_back(seconds_since(start) * 1e6);
+    size_t hits = 0;
+    for (uint64_t row : truth[q]) hits += std::count(rows.begin(), rows.end(), row);
+    into.recall_sum += truth[q].empty() ? 1.0 : double(hits) / double(truth[q].size());
+    ++into.queries;
+  }
+  into.seconds += seconds_since(all);
+  return Status();
+}
+
+double mean_of(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+Result<std::string> run_single(const Collection& c, const BenchData& d, const Truths& t,
+                               const Options& o, const std::filesystem::path& db_dir) {
+  VECDEX_ASSIGN_OR_RETURN(std::vector<SearchParams> sets, parse_param_list(o.load_params));
+  const SearchParams& params = sets.front();
+  VECDEX_ASSIGN_OR_RETURN(std::filesystem::path file, only_segment_file(c, db_dir));
+  LoadOptions mapped;
+  mapped.mmap = true;  // as the collection loads its sealed segments
+  VECDEX_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, load_index(file, mapped));
+  // Pids are the ingest's row numbers (assigned in upsert order, from 0), so the index's ids are
+  // rows too.
+  auto by_index = [&](const float* q, std::vector<uint64_t>& rows) -> Status {
+    VECDEX_ASSIGN_OR_RETURN(SearchResults res, index->search(MatrixView{q, 1, d.queries.dim},
+                                                             o.k, params));
+    for (size_t j = 0; j < res.k && res.ids[j] != kNoId; ++j) rows.push_back(res.ids[j]);
+    return Status();
+  };
+  SearchRequest request;
+  request.k = o.k;
+  request.params = params;
+  auto by_collection = [&](const float* q, std::vector<uint64_t>& rows) -> Status {
+    request.vector = std::span<const float>(q, d.queries.dim);
+    VECDEX_ASSIGN_OR_RETURN(SearchResponse res, c.search(request));
+    for (const ScoredPoint& p : res.results) rows.push_back(p.id.number());
+    return Status();
+  };
+  // Alternating rounds (the order flips each round) so drift on a shared machine hits both.
+  SearchStats direct, through;
+  // The fastest round of each path: the least disturbed by other work on a shared machine.
+  double direct_best = std::numeric_limits<double>::infinity(), through_best = direct_best;
+  auto round_of = [&](auto& search, SearchStats& stats, double& best) -> Status {
+    const size_t before = stats.latencies_us.size();
+    VECDEX_RETURN_IF_ERROR(time_one_by_one(d, t.all, search, stats));
+    best = std::min(best, mean_of(std::vector<double>(stats.latencies_us.begin() + before,
+                                                      stats.latencies_us.end())));
+    return Status();
+  };
+  for (size_t round = 0; round < o.rounds; ++round) {
+    if (round % 2 == 0) {
+      VECDEX_RETURN_IF_ERROR(round_of(by_index, direct, direct_best));
+      VECDEX_RETURN_IF_ERROR(round_of(by_collection, through, through_best));
+    } else {
+      VECDEX_RETURN_IF_ERROR(round_of(by_collection, through, through_best));
+      VECDEX_RETURN_IF_ERROR(round_of(by_index, direct, direct_best));
+    }
+  }
+  fmt::print("\nsingle query: Collection::search vs its sealed segment's index ({}, k={}, {} "
+             "queries x {} rounds, one thread)\n",
+             params.to_string(), o.k, d.queries.rows, o.rounds);
+  fmt::print("{:<12} {:>10} {:>10} {:>10} {:>9} {:>9} {:>8}\n", "path", "best us", "mean us",
+             "QPS", "p50 us", "p99 us", "recall");
+  for (const auto& [label, s, best] :
+       {std::tuple<const char*, const SearchStats*, double>{"index", &direct, direct_best},
+        {"collection", &through, through_best}}) {
+    fmt::print("{:<12} {:>10.1f} {:>10.1f} {:>10.0f} {:>9.1f} {:>9.1f} {:>8.4f}\n", label, best,
+               mean_of(s->latencies_us), s->qps(), s->percentile_us(0.5), s->percentile_us(0.99),
+               s->recall());
+  }
+  // "best": the fastest round's mean per query of each path; p50 over all rounds.
+  const double overhead_us = through_best - direct_best;
+  const double ratio = through_best / direct_best;
+  const double p50_overhead_us = through.percentile_us(0.5) - direct.percentile_us(0.5);
+  const double p50_ratio = through.percentile_us(0.5) / direct.percentile_us(0.5);
+  fmt::print("collection overhead: {:+.1f} us/query, ratio {:.3f} (best rounds); {:+.1f} us, "
+             "ratio {:.3f} (p50)\n",
+             overhead_us, ratio, p50_overhead_us, p50_ratio);
+  JsonObject j;
+  j.str("params", params.to_string())
+      .num("rounds", static_cast<double>(o.rounds))
+      .raw("index", search_json(direct)
+                        .num("mean_us", mean_of(direct.latencies_us))
+                        .num("best_round_mean_us", direct_best)
+                        .text())
+      .raw("collection", search_json(through)
+                             .num("mean_us", mean_of(through.latencies_us))
+                             .num("best_round_mean_us", through_best)
+                             .text())
+      .num("overhead_us", overhead_us)
+      .num("ratio", ratio)
+      .num("p50_overhead_us", p50_overhead_us)
+      .num("ratio_p50", p50_ratio);
+  return j.text();
+}
+
 // ---- main -------------------------------------------------------------------------------------
 
 // The database directory: --dir (must be empty or absent) or a temporary one removed at exit.
@@ -556,19 +728,20 @@ class BenchDir {
   bool temporary_;
 };
 
-Status run(const Options& o) {
+Status run(Options o) {
   for (const std::string& s : o.scenarios) {
-    if (s != "ingest" && s != "filtered" && s != "under-load") {
+    if (s != "ingest" && s != "filtered" && s != "under-load" && s != "single") {
       return invalid_argument("unknown scenario '" + s +
-                              "'; expected ingest, filtered, under-load");
+                              "'; expected ingest, filtered, under-load, single");
     }
   }
   bool zero_writer_batch = std::count(o.writer_batches.begin(), o.writer_batches.end(), 0) > 0;
   if (o.n == 0 || o.queries == 0 || o.k == 0 || o.batch == 0 || o.search_threads == 0 ||
-      zero_writer_batch || !(o.seconds > 0)) {
-    return invalid_argument("--n, --queries, --k, --batch, --writer-batch, --search-threads and "
-                            "--seconds must be positive");
+      zero_writer_batch || !(o.seconds > 0) || o.rounds == 0) {
+    return invalid_argument("--n, --queries, --k, --batch, --writer-batch, --search-threads, "
+                            "--seconds and --rounds must be positive");
   }
+  if (!o.fashion.empty()) o.dim = 784;  // Fashion-MNIST images: 28 x 28
   VECDEX_ASSIGN_OR_RETURN(DatabaseOptions db_opts, db_options(o));
   // Fail on a bad spec or parameter list before minutes of data generation.
   VECDEX_RETURN_IF_ERROR(make_index(o.spec, o.dim, Metric::kL2).status().with_context("--spec"));
@@ -580,9 +753,12 @@ Status run(const Options& o) {
   progress(fmt::format("generating {} x {} points ({} clusters) and {} queries", o.n, o.dim,
                        o.clusters, o.queries));
   VECDEX_ASSIGN_OR_RETURN(BenchData data, make_data(o));
+  o.n = data.base.rows;  // Fashion-MNIST may hold fewer than --n
+  o.dim = data.base.dim;
   progress("exact ground truth (Flat)");
   Clock::time_point gt_start = Clock::now();
-  VECDEX_ASSIGN_OR_RETURN(Truths truths, compute_truths(data, o.k, o.wants("filtered")));
+  VECDEX_ASSIGN_OR_RETURN(Truths truths,
+                          compute_truths(data, o.k, o.wants("filtered"), o.filter_bounds));
   const double gt_s = seconds_since(gt_start);
 
   progress(fmt::format("ingest into {} ({} per batch)", dir.path().string(), o.batch));
@@ -629,6 +805,16 @@ Status run(const Options& o) {
     VECDEX_ASSIGN_OR_RETURN(std::string loaded, run_under_load(*db, *c, data, truths, o));
     report.raw("under_load", loaded);
   }
+  if (o.wants("single")) {
+    // Reopened, the collection maps its sealed segment's file, as run_single maps it for the
+    // direct searches: both walk the same bytes of the page cache.
+    c = nullptr;
+    db.reset();
+    VECDEX_ASSIGN_OR_RETURN(db, Database::open(dir.path(), db_opts));
+    VECDEX_ASSIGN_OR_RETURN(c, db->collection(kCollection));
+    VECDEX_ASSIGN_OR_RETURN(std::string single, run_single(*c, data, truths, o, dir.path()));
+    report.raw("single", single);
+  }
   if (!o.json.empty()) {
     std::FILE* f = std::fopen(o.json.c_str(), "w");
     if (f == nullptr) return io_error("cannot write --json " + o.json);
@@ -666,7 +852,16 @@ int main(int argc, char** argv) {
   app.add_option("--search-threads", o.search_threads, "Under-load search threads")
       ->capture_default_str();
   app.add_option("--seconds", o.seconds, "Duration of each under-load run")->capture_default_str();
-  app.add_option("--scenarios", o.scenarios, "ingest, filtered, under-load")
+  app.add_option("--filter-bounds", o.filter_bounds,
+                 "Filtered scenario: one run per bound b with the filter bucket < b (of 1000)")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--rounds", o.rounds, "Alternating rounds of the single scenario")
+      ->capture_default_str();
+  app.add_option("--fashion", o.fashion,
+                 "Fashion-MNIST IDX directory (e.g. /usr/share/datasets/fashion-mnist) instead "
+                 "of synthetic data");
+  app.add_option("--scenarios", o.scenarios, "ingest, filtered, under-load, single")
       ->delimiter(',')
       ->capture_default_str();
   app.add_option("--sync", o.sync, "every | group | periodic")->capture_default_str();

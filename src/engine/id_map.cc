@@ -2,6 +2,7 @@
 #include "engine/id_map.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace vecdex::engine {
 
@@ -9,11 +10,6 @@ std::optional<Pid> IdMap::find(std::string_view id_key) const {
   auto it = pid_of_.find(id_key);
   if (it == pid_of_.end()) return std::nullopt;
   return it->second;
-}
-
-const IdMap::Entry* IdMap::entry(Pid pid) const {
-  auto it = entries_.find(pid);
-  return it == entries_.end() ? nullptr : &it->second;
 }
 
 void IdMap::set_bit(std::vector<uint64_t>& words, Pid pid) {
@@ -42,18 +38,48 @@ void IdMap::add(Pid pid, std::string id_key, std::string_view model_version) {
   set_bit(ver.words, pid);
   set_bit(live_, pid);
   pid_of_.emplace(id_key, pid);
-  entries_.emplace(pid, Entry{std::move(id_key), version});
+
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    entries_[slot] = Entry{std::move(id_key), version};
+  } else {
+    slot = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(Entry{std::move(id_key), version});
+  }
+  const Pid page = pid >> kPageBits;
+  if (page >= pages_.size()) pages_.resize(page + 1);
+  if (pages_[page] == nullptr) {
+    pages_[page] = std::make_unique<Page>();
+    pages_[page]->slots.fill(kNoSlot);
+  }
+  pages_[page]->slots[pid & kPageMask] = slot;
+  ++pages_[page]->live;
 }
 
 void IdMap::remove(Pid pid) {
-  auto it = entries_.find(pid);
-  if (it == entries_.end()) return;
-  Version& ver = versions_[it->second.version];
+  const Pid page = pid >> kPageBits;
+  if (page >= pages_.size() || pages_[page] == nullptr) return;
+  Page& p = *pages_[page];
+  const uint32_t slot = p.slots[pid & kPageMask];
+  if (slot == kNoSlot) return;
+  Entry& e = entries_[slot];
+  Version& ver = versions_[e.version];
   --ver.count;
   clear_bit(ver.words, pid);
   clear_bit(live_, pid);
-  pid_of_.erase(it->second.id_key);
-  entries_.erase(it);
+  pid_of_.erase(e.id_key);
+  std::string().swap(e.id_key);  // a long key's heap block goes now, not at the slot's reuse
+  free_slots_.push_back(slot);
+  p.slots[pid & kPageMask] = kNoSlot;
+  if (--p.live == 0) pages_[page].reset();
+}
+
+std::optional<uint32_t> IdMap::version_index(std::string_view model_version) const {
+  auto v = version_of_.find(model_version);
+  if (v == version_of_.end()) return std::nullopt;
+  return v->second;
 }
 
 const std::vector<uint64_t>* IdMap::version_words(std::string_view model_version) const {
@@ -70,7 +96,11 @@ std::map<std::string, size_t> IdMap::version_counts() const {
 }
 
 void IdMap::for_each_live(const std::function<void(Pid)>& fn) const {
-  for (const auto& [pid, entry] : entries_) fn(pid);
+  for (size_t w = 0; w < live_.size(); ++w) {
+    for (uint64_t bits = live_[w]; bits != 0; bits &= bits - 1) {
+      fn(static_cast<Pid>(w) * 64 + static_cast<Pid>(std::countr_zero(bits)));
+    }
+  }
 }
 
 }  // namespace vecdex::engine

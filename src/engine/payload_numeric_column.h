@@ -40,6 +40,7 @@ class NumericColumn {
  public:
   void add(Pid pid, K key) {
     recent_.insert({key, pid});
+    if (dead_count_ > 0 && dead_.contains(pid)) ++readded_;
     maybe_merge();
   }
   // `key` must be the key the pid was added with.
@@ -47,6 +48,8 @@ class NumericColumn {
     if (recent_.erase({key, pid}) == 0) {
       dead_.add(pid);
       ++dead_count_;
+    } else if (readded_ > 0 && dead_.contains(pid)) {
+      --readded_;
     }
     maybe_merge();
   }
@@ -82,8 +85,6 @@ class NumericColumn {
     }
     if (dead_count_ > 0) out.subtract(PidSet::sparse(dead_, universe_words));
     // Recent inserts go in after the dead are dropped: a re-added pid may be in both.
-    constexpr Pid kMaxPid = std::numeric_limits<Pid>::max();
-    // (lo, kMaxPid) sorts after every real entry with key lo (kMaxPid is never a pid).
     auto rit = recent_.lower_bound({range.lo, range.lo_open ? kMaxPid : Pid{0}});
     std::vector<Pid> recent_pids;
     for (; rit != recent_.end(); ++rit) {
@@ -99,6 +100,9 @@ class NumericColumn {
  private:
   using Entry = std::pair<K, Pid>;
   using Iter = typename std::vector<Entry>::const_iterator;
+  // (k, kMaxPid) sorts after every real entry with key k, (k, 0) before (kMaxPid is never a
+  // pid), so they bound a key's entries in recent_.
+  static constexpr Pid kMaxPid = std::numeric_limits<Pid>::max();
 
   static bool in_range(const KeyRange<K>& r, K k) {
     bool above_lo = r.lo_open ? r.lo < k : !(k < r.lo);
@@ -106,20 +110,26 @@ class NumericColumn {
     return above_lo && below_hi;
   }
 
-  // members minus the array entries outside [begin, end), then recent inserts by their key.
-  // Dead array entries need no care: their pids are not members, or were re-inserted and are
-  // set or cleared again by the recent pass, which runs last.
+  // members minus the array entries outside [begin, end), minus the recent inserts outside the
+  // range. Only the out-of-range parts are walked: a range matching most of the column costs
+  // what it leaves out. Dead array entries need no care: their pids are not members, or were
+  // re-inserted (readded_ > 0) and a stale out-of-range entry may have cleared one whose recent
+  // key is in range; then the in-range recent inserts are set again, last.
   PidSet collect_complement(const KeyRange<K>& range, Iter begin, Iter end,
                             size_t universe_words, const PidBitmap& members) const {
     PidSet out = PidSet::dense_copy(members, universe_words);
     for (auto it = sorted_.cbegin(); it < begin; ++it) out.clear(it->second);
     for (auto it = end; it < sorted_.cend(); ++it) out.clear(it->second);
-    for (const Entry& e : recent_) {
-      if (in_range(range, e.first)) {
-        out.set(e.second);
-      } else {
-        out.clear(e.second);
-      }
+    auto first_in = recent_.lower_bound({range.lo, range.lo_open ? kMaxPid : Pid{0}});
+    auto first_above = recent_.lower_bound({range.hi, range.hi_open ? Pid{0} : kMaxPid});
+    // A non-empty range has first_in <= first_above; keep the walks finite regardless.
+    if (first_in == recent_.end() || (first_above != recent_.end() && *first_above < *first_in)) {
+      first_above = first_in;
+    }
+    for (auto it = recent_.begin(); it != first_in; ++it) out.clear(it->second);
+    for (auto it = first_above; it != recent_.end(); ++it) out.clear(it->second);
+    if (readded_ > 0) {
+      for (auto it = first_in; it != first_above; ++it) out.set(it->second);
     }
     return out;
   }
@@ -140,12 +150,14 @@ class NumericColumn {
     recent_.clear();
     dead_ = PidBitmap();
     dead_count_ = 0;
+    readded_ = 0;
   }
 
   std::vector<Entry> sorted_;  // by (key, pid)
   std::set<Entry> recent_;     // inserts not yet merged into sorted_
   PidBitmap dead_;             // pids whose sorted_ entry was removed
   size_t dead_count_ = 0;
+  size_t readded_ = 0;  // pids both in dead_ and in recent_ (removed, then added again)
 };
 
 }  // namespace vecdex::engine

@@ -26,6 +26,15 @@ void for_each_bit(const std::vector<uint64_t>& words, Fn&& fn) {
 
 }  // namespace
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__POPCNT__)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+uint64_t count_bits(const uint64_t* words, size_t n) {
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; ++i) total += static_cast<uint64_t>(std::popcount(words[i]));
+  return total;
+}
+
 PidSet PidSet::sparse(PidBitmap bits, size_t universe_words) {
   PidSet s;
   s.universe_words_ = universe_words;
@@ -60,9 +69,7 @@ PidSet PidSet::from_pids(std::vector<Pid> pids, size_t universe_words) {
 
 uint64_t PidSet::count() const {
   if (!dense_) return sparse_.count();
-  uint64_t n = 0;
-  for (uint64_t w : words_) n += static_cast<uint64_t>(std::popcount(w));
-  return n;
+  return count_bits(words_.data(), words_.size());
 }
 
 bool PidSet::contains(Pid pid) const {
@@ -75,9 +82,6 @@ PidSet PidSet::dense_copy(const PidBitmap& bits, size_t universe_words) {
   bits.set_bits(s.words_);
   return s;
 }
-
-void PidSet::set(Pid pid) { words_[pid >> 6] |= uint64_t{1} << (pid & 63); }
-void PidSet::clear(Pid pid) { words_[pid >> 6] &= ~(uint64_t{1} << (pid & 63)); }
 
 void PidSet::densify() {
   if (dense_) return;

@@ -14,6 +14,10 @@
 
 namespace vecdex::engine {
 
+// Number of set bits in words[0, n). Uses the POPCNT instruction where the CPU has it (the
+// build targets baseline x86-64, where std::popcount is a library call per word).
+uint64_t count_bits(const uint64_t* words, size_t n);
+
 // Thread safety: a value type; no sharing.
 class PidSet {
  public:
@@ -34,8 +38,9 @@ class PidSet {
   // A dense copy of `bits` (every member < 64 x universe_words, universe_words > 0).
   static PidSet dense_copy(const PidBitmap& bits, size_t universe_words);
 
-  void set(Pid pid);    // dense only; pid < universe
-  void clear(Pid pid);  // dense only; pid < universe
+  // Dense only; pid < universe. Inline: a range sets or clears one bit per matched pid.
+  void set(Pid pid) { words_[pid >> 6] |= uint64_t{1} << (pid & 63); }
+  void clear(Pid pid) { words_[pid >> 6] &= ~(uint64_t{1} << (pid & 63)); }
   void intersect(PidSet&& other);
   void unite(PidSet&& other);
   void subtract(PidSet&& other);

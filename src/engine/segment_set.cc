@@ -172,6 +172,8 @@ Result<SearchResults> SegmentSet::search(MatrixView queries, size_t k, const Sea
     if (seg->points.load(std::memory_order_relaxed) > 0) targets.push_back(seg.get());
   }
   if (targets.empty()) targets.push_back(list->back().get());
+  // One segment (the common case once a collection is compacted): its answer is the answer.
+  if (targets.size() == 1) return targets[0]->search(queries, k, params, allowed);
   std::vector<Result<SearchResults>> parts(targets.size(), Status(StatusCode::kInternal, "unset"));
   size_t threads = std::min(targets.size(), resolve_thread_count(params.threads.value_or(0)));
   default_thread_pool().parallel_for(targets.size(), threads, [&](size_t task, size_t) {

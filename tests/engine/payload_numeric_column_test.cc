@@ -76,6 +76,85 @@ TEST(NumericColumnTest, RangesMatchBruteForceThroughChurnAndMerges) {
   check(50);
 }
 
+// Wide ranges ("members minus the rest") walk only the recent inserts outside the range; a
+// pid removed from the merged array and added again with another key must still come out
+// right on both sides of the range, and after it is removed once more.
+TEST(NumericColumnTest, WideRangesSeeReaddedPidsOnBothSidesOfTheRange) {
+  std::mt19937_64 rng(5);
+  NumericColumn<int64_t> column;
+  std::map<Pid, int64_t> keys;
+  PidBitmap members;
+  const Pid n = 5000;  // the 4097th insert merges: 4097 array entries, the rest recent
+  const size_t universe_words = (n + 63) / 64;
+  for (Pid pid = 0; pid < n; ++pid) {
+    int64_t k = static_cast<int64_t>(rng() % 100);
+    column.add(pid, k);
+    members.add(pid);
+    keys[pid] = k;
+  }
+  auto check = [&](const char* when) {
+    for (int lo : {-1, 0, 3, 10, 50}) {
+      for (int hi : {89, 95, 99, 100}) {
+        for (int open = 0; open < 4; ++open) {
+          KeyRange<int64_t> r;
+          r.lo = lo;
+          r.hi = hi;
+          r.lo_open = (open & 1) != 0;
+          r.hi_open = (open & 2) != 0;
+          ASSERT_EQ(column.collect(r, universe_words, &members).to_filter().to_vector(),
+                    brute_range(keys, r))
+              << when << " [" << lo << ", " << hi << "] open " << open;
+        }
+      }
+    }
+  };
+  check("after the merge");
+  // Array pids re-added with a key on the other side of the ranges (in <-> out).
+  std::vector<Pid> readded;
+  for (Pid pid = 0; pid < 1000; pid += 7) {
+    column.remove(pid, keys[pid]);
+    int64_t k = keys[pid] < 50 ? 99 - keys[pid] % 5 : static_cast<int64_t>(keys[pid] % 5);
+    column.add(pid, k);
+    keys[pid] = k;
+    readded.push_back(pid);
+  }
+  // Recent pids moved too, and some array pids just removed (dead, not re-added).
+  for (Pid pid = 4500; pid < n; pid += 5) {
+    column.remove(pid, keys[pid]);
+    keys[pid] = (keys[pid] + 50) % 100;
+    column.add(pid, keys[pid]);
+  }
+  for (Pid pid = 1001; pid < 2000; pid += 11) {
+    column.remove(pid, keys[pid]);
+    members.remove(pid);
+    keys.erase(pid);
+  }
+  check("after re-adds");
+  // The re-added pids go again (from the recent part): nothing of them may remain.
+  for (Pid pid : readded) {
+    column.remove(pid, keys[pid]);
+    members.remove(pid);
+    keys.erase(pid);
+  }
+  EXPECT_EQ(column.size(), keys.size());
+  check("after removing the re-added pids");
+}
+
+TEST(CountBitsTest, AgreesWithAPlainCount) {
+  std::mt19937_64 rng(9);
+  std::vector<uint64_t> words(1000);
+  for (uint64_t& w : words) w = rng() & rng();
+  words[3] = 0;
+  words[4] = ~uint64_t{0};
+  for (size_t n : {size_t{0}, size_t{1}, size_t{5}, size_t{1000}}) {
+    uint64_t want = 0;
+    for (size_t i = 0; i < n; ++i) {
+      for (uint64_t w = words[i]; w != 0; w &= w - 1) ++want;
+    }
+    EXPECT_EQ(count_bits(words.data(), n), want) << n;
+  }
+}
+
 TEST(NumericColumnTest, DoubleRangesWithInfiniteDefaultsIncludeInfiniteKeys) {
   NumericColumn<double> column;
   column.add(1, -std::numeric_limits<double>::infinity());
