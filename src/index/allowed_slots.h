@@ -7,12 +7,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
-#include <unordered_map>
 #include <vector>
 
 #include "vecdex/filter.h"
 #include "vecdex/result.h"
 #include "vecdex/types.h"
+
+#include "index/id_slot_map.h"
 
 namespace vecdex {
 
@@ -26,14 +27,14 @@ struct AllowedSlots {
 // `ids[s]` is the id in slot s (n slots); `slot_of` maps ids back. ResourceExhausted when the
 // mask or list cannot be allocated.
 inline Result<AllowedSlots> allowed_slots(const Filter& filter, size_t n, const Id* ids,
-                                          const std::unordered_map<Id, Slot>& slot_of) {
+                                          const IdSlotMap& slot_of) {
   AllowedSlots out;
   try {
     if (filter.count() <= n / 16) {
       out.use_subset = true;
       for (Id id : filter.to_vector()) {
-        auto it = slot_of.find(id);
-        if (it != slot_of.end()) out.subset.push_back(it->second);
+        const Slot slot = slot_of.find(id);
+        if (slot != IdSlotMap::kAbsent) out.subset.push_back(slot);
       }
       out.count = out.subset.size();
     } else {

@@ -124,7 +124,7 @@ Status FlatIndex::make_owned() {
 Status FlatIndex::add_impl(std::span<const Id> ids, MatrixView data,
                            const BuildOptions& /*options*/) {
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (slot_of_.count(ids[i]) != 0) {
+    if (slot_of_.contains(ids[i])) {
       return already_exists(fmt::format("add: id {} (row {}) is already in the index", ids[i], i));
     }
   }
@@ -139,6 +139,7 @@ Status FlatIndex::add_impl(std::span<const Id> ids, MatrixView data,
   Status s = owned_norms_.resize(new_n).with_context("add");
   if (s.ok() && pca_ != nullptr) s = owned_proj_.resize(new_n * pca_->width).with_context("add");
   if (s.ok() && pca_ != nullptr) s = owned_pnorms_.resize(new_n).with_context("add");
+  if (s.ok()) s = slot_of_.reserve(ids).with_context("add");
   if (!s.ok()) {
     owned_vectors_.resize(old_n * dim()).ignore();  // shrinking never allocates
     owned_norms_.resize(old_n).ignore();
@@ -150,9 +151,8 @@ Status FlatIndex::add_impl(std::span<const Id> ids, MatrixView data,
   }
   try {
     ids_.reserve(new_n);
-    slot_of_.reserve(new_n);
     for (size_t i = 0; i < ids.size(); ++i) {
-      slot_of_.emplace(ids[i], static_cast<Slot>(old_n + i));
+      slot_of_.insert(ids[i], static_cast<Slot>(old_n + i));
       ids_.push_back(ids[i]);
     }
   } catch (const std::bad_alloc&) {
@@ -184,7 +184,7 @@ Status FlatIndex::add_impl(std::span<const Id> ids, MatrixView data,
 
 Result<size_t> FlatIndex::remove_impl(std::span<const Id> ids) {
   bool any = false;
-  for (Id id : ids) any = any || slot_of_.count(id) != 0;
+  for (Id id : ids) any = any || slot_of_.contains(id);
   if (!any) return size_t{0};
   VECDEX_RETURN_IF_ERROR(make_owned());
   size_t removed = 0;
@@ -194,9 +194,8 @@ Result<size_t> FlatIndex::remove_impl(std::span<const Id> ids) {
   float* pnorms = owned_pnorms_.data();
   const size_t w = pca_ != nullptr ? pca_->width : 0;
   for (Id id : ids) {
-    auto it = slot_of_.find(id);
-    if (it == slot_of_.end()) continue;  // unknown or already removed in this call
-    const Slot slot = it->second;
+    const Slot slot = slot_of_.find(id);
+    if (slot == IdSlotMap::kAbsent) continue;  // unknown or already removed in this call
     const Slot last = static_cast<Slot>(ids_.size() - 1);
     if (slot != last) {
       std::memcpy(vectors + size_t{slot} * dim(), vectors + size_t{last} * dim(),
@@ -207,7 +206,7 @@ Result<size_t> FlatIndex::remove_impl(std::span<const Id> ids) {
         pnorms[slot] = pnorms[last];
       }
       ids_[slot] = ids_[last];
-      slot_of_[ids_[slot]] = slot;
+      slot_of_.assign(ids_[slot], slot);
     }
     slot_of_.erase(id);
     ids_.pop_back();
@@ -231,8 +230,8 @@ IndexStats FlatIndex::stats() const {
   s.dim = dim();
   s.metric = metric();
   const size_t n = size();
-  size_t map_bytes = slot_of_.bucket_count() * sizeof(void*) + n * (sizeof(Id) + sizeof(Slot) + 2 * sizeof(void*));
-  s.bytes = n * dim() * sizeof(float) + n * sizeof(float) + ids_.capacity() * sizeof(Id) + map_bytes;
+  s.bytes = n * dim() * sizeof(float) + n * sizeof(float) + ids_.capacity() * sizeof(Id) +
+            slot_of_.memory_bytes();
   if (pca_ != nullptr) {
     s.bytes += n * (pca_->width + 1) * sizeof(float) +
                (pca_->basis.size() + pca_->basis_t.size() + pca_->mean.size()) * sizeof(float);

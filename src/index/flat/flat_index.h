@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/aligned_buffer.h"
@@ -20,6 +19,7 @@
 #include "index/factory/registry.h"
 #include "index/flat/pca_bounds.h"
 #include "index/flat/prune_gate.h"
+#include "index/id_slot_map.h"
 #include "index/index_file.h"
 #include "vecdex/index.h"
 
@@ -38,7 +38,7 @@ struct FlatOptions {
 
 // Exact index. Rows live contiguously (row s at vectors + s * dim, 64-byte aligned base) with
 // their squared L2 norms; ids_[s] is the external id of slot s and slot_of_ maps back.
-// Invariants: ids_.size() == size(); slot_of_[ids_[s]] == s; cosine rows are unit-norm.
+// Invariants: ids_.size() == size(); slot_of_.find(ids_[s]) == s; cosine rows are unit-norm.
 // Remove moves the last row into the freed slot (swap-with-last), so slots stay dense.
 // With a projection (pca_), proj_ holds every row's augmented form and pnorms_ its squared norm,
 // slot for slot like the rows; rows added after learning are projected with the same P (bounds
@@ -83,7 +83,7 @@ class FlatIndex final : public Index {
 
   const distance::KernelTable* kernels_;
   std::vector<Id> ids_;
-  std::unordered_map<Id, Slot> slot_of_;
+  IdSlotMap slot_of_;
   AlignedBuffer<float> owned_vectors_;
   AlignedBuffer<float> owned_norms_;
   std::shared_ptr<const IndexFileReader::Storage> file_;  // non-null while rows are in the file

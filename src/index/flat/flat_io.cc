@@ -131,10 +131,10 @@ Result<std::unique_ptr<Index>> FlatIndex::load(const IndexFileReader& file,
 
   auto index = std::make_unique<FlatIndex>(info.dim, info.metric, std::move(spec));
   index->ids_.assign(ids.begin(), ids.end());
-  index->slot_of_.reserve(n);
+  VECDEX_RETURN_IF_ERROR(index->slot_of_.reserve(ids).with_context("load"));
   for (size_t s = 0; s < n; ++s) {
     if (ids[s] == kNoId) return file.corrupt(fmt::format("slot {} holds the reserved id {}", s, kNoId));
-    if (!index->slot_of_.emplace(ids[s], static_cast<Slot>(s)).second) {
+    if (!index->slot_of_.insert(ids[s], static_cast<Slot>(s))) {
       return file.corrupt(fmt::format("id {} appears twice in '{}'", ids[s], kIdsSection));
     }
     if (!std::isfinite(norms[s])) {

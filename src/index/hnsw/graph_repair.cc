@@ -20,11 +20,11 @@ Result<size_t> HnswIndex::remove_impl(std::span<const Id> ids) {
     std::lock_guard<RwGate> exclusive(state_);
     VECDEX_RETURN_IF_ERROR(make_owned());  // repair writes lists
     for (Id id : ids) {
-      auto it = slot_of_.find(id);
-      if (it == slot_of_.end()) continue;
-      removed.push_back(it->second);
-      __atomic_store_n(ids_.data() + it->second, kNoId, __ATOMIC_RELEASE);
-      slot_of_.erase(it);
+      const Slot slot = slot_of_.find(id);
+      if (slot == IdSlotMap::kAbsent) continue;
+      removed.push_back(slot);
+      __atomic_store_n(ids_.data() + slot, kNoId, __ATOMIC_RELEASE);
+      slot_of_.erase(id);
     }
   }
   if (removed.empty()) return size_t{0};

@@ -97,7 +97,7 @@ Status HnswIndex::make_owned() {
 Status HnswIndex::add_impl(std::span<const Id> ids, MatrixView data, const BuildOptions& options) {
   std::lock_guard<std::mutex> writer(write_mutex_);
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (slot_of_.count(ids[i]) != 0) {
+    if (slot_of_.contains(ids[i])) {
       return already_exists(fmt::format("add: id {} (row {}) is already in the index", ids[i], i));
     }
   }
@@ -130,10 +130,10 @@ Status HnswIndex::add_impl(std::span<const Id> ids, MatrixView data, const Build
     VECDEX_RETURN_IF_ERROR(graph_.reserve(new_slots).with_context("add"));
     try {
       ids_.reserve(new_slots);
-      slot_of_.reserve(slot_of_.size() + n);
     } catch (const std::bad_alloc&) {
       return resource_exhausted(fmt::format("add: out of memory for {} slots", new_slots));
     }
+    VECDEX_RETURN_IF_ERROR(slot_of_.reserve(ids).with_context("add"));
     if (params_.refine) {
       VECDEX_RETURN_IF_ERROR(originals_.resize(new_slots * dim()).with_context("add"));
       originals_view_ = originals_.data();
@@ -157,7 +157,7 @@ Status HnswIndex::add_impl(std::span<const Id> ids, MatrixView data, const Build
                     dim() * sizeof(float));
       }
       __atomic_store_n(ids_.data() + s, ids[i], __ATOMIC_RELEASE);
-      slot_of_.emplace(ids[i], s);
+      slot_of_.insert(ids[i], s);
     }
   }
   live_.fetch_add(n, std::memory_order_relaxed);
@@ -197,8 +197,7 @@ IndexStats HnswIndex::stats() const {
   st.metric = metric();
   st.simd_target = kernels_->target_name;
   const size_t originals = params_.refine ? graph_.slots() * dim() * sizeof(float) : 0;
-  const size_t id_bytes = ids_.capacity() * sizeof(Id) +
-                          slot_of_.size() * (sizeof(Id) + sizeof(Slot) + 2 * sizeof(void*));
+  const size_t id_bytes = ids_.capacity() * sizeof(Id) + slot_of_.memory_bytes();
   st.bytes = graph_.memory_bytes() + originals + id_bytes;
   const size_t n = std::max<size_t>(size(), 1);
   const Graph::Entry e = graph_.entry();

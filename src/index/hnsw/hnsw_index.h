@@ -10,7 +10,6 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/aligned_buffer.h"
@@ -22,6 +21,7 @@
 #include "index/hnsw/hnsw_params.h"
 #include "index/hnsw/neighbor_select.h"
 #include "index/hnsw/search.h"
+#include "index/id_slot_map.h"
 #include "index/index_file.h"
 #include "quant/codec.h"
 #include "vecdex/index.h"
@@ -116,7 +116,7 @@ class HnswIndex final : public Index {
   const distance::KernelTable* kernels_;
   Graph graph_;
   std::vector<Id> ids_;  // per slot; kNoId = free
-  std::unordered_map<Id, Slot> slot_of_;
+  IdSlotMap slot_of_;
   std::vector<Slot> free_slots_;
   std::vector<Slot> unrepaired_;  // removed slots that lists may still point at (tombstones)
   AlignedBuffer<float> originals_;  // with Refine: slots() x dim f32

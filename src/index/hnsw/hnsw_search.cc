@@ -102,8 +102,8 @@ Status HnswIndex::search_impl(MatrixView queries, size_t k, const SearchParams& 
       try {
         plan.allowed_slots.reserve(allowed);
         for (Id id : filter->to_vector()) {
-          auto it = slot_of_.find(id);
-          if (it != slot_of_.end()) plan.allowed_slots.push_back(it->second);
+          const Slot slot = slot_of_.find(id);
+          if (slot != IdSlotMap::kAbsent) plan.allowed_slots.push_back(slot);
         }
         std::sort(plan.allowed_slots.begin(), plan.allowed_slots.end());  // sequential reads
         plan.allowed_ids.resize(plan.allowed_slots.size());

@@ -190,7 +190,7 @@ Status IvfIndex::make_owned() {
 
 Status IvfIndex::add_impl(std::span<const Id> ids, MatrixView data, const BuildOptions& options) {
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (slot_of_.count(ids[i]) != 0) {
+    if (slot_of_.contains(ids[i])) {
       return already_exists(fmt::format("add: id {} (row {}) is already in the index", ids[i], i));
     }
   }
@@ -214,10 +214,10 @@ Status IvfIndex::add_impl(std::span<const Id> ids, MatrixView data, const BuildO
     ids_.reserve(new_n);
     list_of_.reserve(new_n);
     pos_of_.reserve(new_n);
-    slot_of_.reserve(new_n);
   } catch (const std::bad_alloc&) {
     return resource_exhausted(fmt::format("add: out of memory for {} vectors", n));
   }
+  VECDEX_RETURN_IF_ERROR(slot_of_.reserve(ids).with_context("add"));
   if (params_.refine) {
     VECDEX_RETURN_IF_ERROR(originals_.resize(new_n * dim()).with_context("add"));
     originals_view_ = originals_.data();
@@ -282,7 +282,7 @@ Status IvfIndex::add_impl(std::span<const Id> ids, MatrixView data, const BuildO
       ids_.push_back(ids[row]);
       list_of_.push_back(l);
       pos_of_.push_back(static_cast<uint32_t>(pos));
-      slot_of_.emplace(ids[row], slot);
+      slot_of_.insert(ids[row], slot);
     }
   }
   return Status();
@@ -290,14 +290,13 @@ Status IvfIndex::add_impl(std::span<const Id> ids, MatrixView data, const BuildO
 
 Result<size_t> IvfIndex::remove_impl(std::span<const Id> ids) {
   bool any = false;
-  for (Id id : ids) any = any || slot_of_.count(id) != 0;
+  for (Id id : ids) any = any || slot_of_.contains(id);
   if (!any) return size_t{0};
   VECDEX_RETURN_IF_ERROR(make_owned());
   size_t removed = 0;
   for (Id id : ids) {
-    auto it = slot_of_.find(id);
-    if (it == slot_of_.end()) continue;
-    const Slot slot = it->second;
+    const Slot slot = slot_of_.find(id);
+    if (slot == IdSlotMap::kAbsent) continue;
     // 1. Out of its list: the list's last entry fills the hole.
     const uint32_t l = list_of_[slot];
     const Slot moved = lists_.remove_at(l, pos_of_[slot]);
@@ -313,9 +312,9 @@ Result<size_t> IvfIndex::remove_impl(std::span<const Id> ids) {
         std::memcpy(originals_.data() + size_t{slot} * dim(),
                     originals_.data() + size_t{last} * dim(), dim() * sizeof(float));
       }
-      slot_of_[ids_[slot]] = slot;
+      slot_of_.assign(ids_[slot], slot);
     }
-    slot_of_.erase(it);
+    slot_of_.erase(id);
     ids_.pop_back();
     list_of_.pop_back();
     pos_of_.pop_back();
@@ -340,8 +339,9 @@ IndexStats IvfIndex::stats() const {
     quantizer_bytes = codec_->serialize_params().size();
   }
   const size_t originals = params_.refine ? size() * dim() * sizeof(float) : 0;
-  const size_t id_bytes = ids_.size() * (sizeof(Id) + 2 * sizeof(uint32_t)) +
-                          slot_of_.size() * (sizeof(Id) + sizeof(Slot) + 2 * sizeof(void*));
+  const size_t id_bytes = ids_.capacity() * sizeof(Id) +
+                          (list_of_.capacity() + pos_of_.capacity()) * sizeof(uint32_t) +
+                          slot_of_.memory_bytes();
   st.bytes = lists_.memory_bytes() + centroids_.size() * sizeof(float) + quantizer_bytes +
              originals + id_bytes;
   size_t min_len = std::numeric_limits<size_t>::max();

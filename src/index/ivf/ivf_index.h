@@ -10,12 +10,12 @@
 #include <cstddef>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/aligned_buffer.h"
 #include "core/distance/distance.h"
 #include "index/factory/registry.h"
+#include "index/id_slot_map.h"
 #include "index/index_file.h"
 #include "index/ivf/inverted_lists.h"
 #include "index/ivf/ivf_params.h"
@@ -103,7 +103,7 @@ class IvfIndex final : public Index {
   std::vector<Id> ids_;                         // per slot
   std::vector<uint32_t> list_of_;               // per slot
   std::vector<uint32_t> pos_of_;                // per slot
-  std::unordered_map<Id, Slot> slot_of_;
+  IdSlotMap slot_of_;
   AlignedBuffer<float> originals_;              // Refine: size() x dim, owned
   const float* originals_view_ = nullptr;       // owned or in the file image
   std::shared_ptr<const IndexFileReader::Storage> file_;  // non-null while data is in the file

@@ -76,7 +76,7 @@ void RpForestIndex::discard(std::span<const Slot> slots) {
 Status RpForestIndex::add_impl(std::span<const Id> ids, MatrixView data,
                                const BuildOptions& options) {
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (slot_of_.count(ids[i]) != 0) {
+    if (slot_of_.contains(ids[i])) {
       return already_exists(fmt::format("add: id {} (row {}) is already in the index", ids[i], i));
     }
   }
@@ -100,10 +100,10 @@ Status RpForestIndex::add_impl(std::span<const Id> ids, MatrixView data,
   try {
     slots.reserve(n);
     ids_.reserve(new_slots);
-    slot_of_.reserve(slot_of_.size() + n);
   } catch (const std::bad_alloc&) {
     return resource_exhausted(fmt::format("add: out of memory for {} ids", n));
   }
+  VECDEX_RETURN_IF_ERROR(slot_of_.reserve(ids).with_context("add"));
   vectors_ = owned_vectors_.data();
   for (size_t i = 0; i < reused; ++i) {
     slots.push_back(free_slots_.back());
@@ -116,7 +116,7 @@ Status RpForestIndex::add_impl(std::span<const Id> ids, MatrixView data,
     std::memcpy(owned_vectors_.data() + size_t{slots[i]} * dim(), rows + i * dim(),
                 dim() * sizeof(float));
     ids_[slots[i]] = ids[i];
-    slot_of_.emplace(ids[i], slots[i]);
+    slot_of_.insert(ids[i], slots[i]);
   }
   const size_t live_before = size() - n;
   const size_t threads = resolve_thread_count(options.threads);
@@ -232,10 +232,9 @@ Status RpForestIndex::compact_leaves() {
 Result<size_t> RpForestIndex::remove_impl(std::span<const Id> ids) {
   size_t removed = 0;
   for (Id id : ids) {
-    auto it = slot_of_.find(id);
-    if (it == slot_of_.end()) continue;
-    const Slot s = it->second;
-    slot_of_.erase(it);
+    const Slot s = slot_of_.find(id);
+    if (s == IdSlotMap::kAbsent) continue;
+    slot_of_.erase(id);
     ids_[s] = kNoId;  // searches skip it from now on
     tombstones_.push_back(s);
     ++removed;
@@ -257,7 +256,7 @@ IndexStats RpForestIndex::stats() const {
   const size_t vector_bytes = file_ != nullptr ? slots_ * dim() * sizeof(float)
                                                : owned_vectors_.bytes();
   const size_t id_bytes = ids_.capacity() * sizeof(Id) +
-                          slot_of_.size() * (sizeof(Id) + sizeof(Slot) + 2 * sizeof(void*)) +
+                          slot_of_.memory_bytes() +
                           (free_slots_.capacity() + tombstones_.capacity()) * sizeof(Slot);
   st.bytes = vector_bytes + forest_.memory_bytes() + id_bytes;
   const Forest::Shape shape = forest_.shape();

@@ -16,13 +16,13 @@
 #include <cstddef>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/aligned_buffer.h"
 #include "core/distance/distance.h"
 #include "core/visited_pool.h"
 #include "index/factory/registry.h"
+#include "index/id_slot_map.h"
 #include "index/index_file.h"
 #include "index/rpforest/forest.h"
 #include "index/rpforest/rpforest_params.h"
@@ -108,7 +108,7 @@ class RpForestIndex final : public Index {
   bool l2_;
   Forest forest_;
   std::vector<Id> ids_;  // per slot; kNoId = removed (tombstoned or free)
-  std::unordered_map<Id, Slot> slot_of_;
+  IdSlotMap slot_of_;
   std::vector<Slot> free_slots_;   // removed and purged from the leaves: reusable
   std::vector<Slot> tombstones_;   // removed, still listed in leaves
   AlignedBuffer<float> owned_vectors_;

@@ -194,11 +194,11 @@ Result<std::unique_ptr<Index>> RpForestIndex::load(const IndexFileReader& file,
   auto index = std::make_unique<RpForestIndex>(info.dim, info.metric, spec, p);
   size_t live = 0;
   try {
-    index->slot_of_.reserve(info.count);
+    VECDEX_RETURN_IF_ERROR(index->slot_of_.reserve(ids).with_context("load"));
     for (size_t s = 0; s < slots; ++s) {
       if (ids[s] == kNoId) continue;
       ++live;
-      if (!index->slot_of_.emplace(ids[s], static_cast<Slot>(s)).second) {
+      if (!index->slot_of_.insert(ids[s], static_cast<Slot>(s))) {
         return file.corrupt(fmt::format("id {} appears twice in '{}'", ids[s], kIdsSection));
       }
     }

@@ -114,8 +114,8 @@ Status RpForestIndex::search_impl(MatrixView queries, size_t k, const SearchPara
       try {
         plan.allowed_slots.reserve(allowed);
         for (Id id : filter->to_vector()) {
-          auto it = slot_of_.find(id);
-          if (it != slot_of_.end()) plan.allowed_slots.push_back(it->second);
+          const Slot slot = slot_of_.find(id);
+          if (slot != IdSlotMap::kAbsent) plan.allowed_slots.push_back(slot);
         }
       } catch (const std::bad_alloc&) {
         return resource_exhausted(
