@@ -32,6 +32,7 @@ constexpr size_t kMaxSkippedBytes = 16u << 20;
 constexpr auto kLingerTime = std::chrono::seconds(1);
 constexpr size_t kMaxLingerBytes = 1u << 20;
 constexpr size_t kScratchBytes = 64 * 1024;
+constexpr size_t kInitialBufferBytes = 16 * 1024;
 constexpr uint64_t kMaxBodyReserve = 8u << 20;
 
 // Beast 1.74 speaks boost::string_view.
@@ -44,7 +45,11 @@ std::chrono::milliseconds request_timeout(const ServerOptions& o) {
 }  // namespace
 
 HttpConnection::HttpConnection(asio::ip::tcp::socket socket, ConnectionEnv& env)
-    : stream_(std::move(socket)), env_(env) {}
+    : stream_(std::move(socket)), env_(env) {
+  // Room for a whole typical request (a 784-float JSON search is ~7 KiB): Beast reads at most
+  // the buffer's free space at a time, and starting from 512 bytes costs several reads each.
+  buffer_.reserve(kInitialBufferBytes);
+}
 
 HttpConnection::~HttpConnection() { env_.registry.remove(this); }
 
@@ -135,6 +140,17 @@ void HttpConnection::read_body() {
   if (auto length = parser_->content_length()) {
     parser_->get().body().reserve(std::min<uint64_t>(*length, kMaxBodyReserve));
   }
+  // A small body usually came in the same read as the header: parse what is buffered now
+  // rather than through another asynchronous operation (and its timer).
+  while (!parser_->is_done() && buffer_.size() > 0) {
+    beast::error_code ec;
+    const size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) break;
+    if (ec) return on_body(ec);
+    if (used == 0) break;
+  }
+  if (parser_->is_done()) return on_body({});
   read_more_body();
 }
 
@@ -207,9 +223,9 @@ void HttpConnection::on_written(beast::error_code ec, bool keep_alive) {
 }
 
 void HttpConnection::stream_body_on_pool() {
-  // Each piece is written by the strand; this thread waits for it, so the producer never runs
+  // Each piece is written by the connection's I/O thread; this thread waits for it, so the producer never runs
   // ahead of the client by more than one piece.
-  auto write_on_strand = [this](auto start_write) {
+  auto write_on_io_thread = [this](auto start_write) {
     std::promise<beast::error_code> done;
     asio::post(stream_.get_executor(), [&] {
       stream_.expires_after(request_timeout(env_.options));
@@ -225,18 +241,18 @@ void HttpConnection::stream_body_on_pool() {
   head.chunked(true);
   head.keep_alive(false);  // a failed stream can only be signalled by closing
   http::response_serializer<http::empty_body> serializer(head);
-  bool ok = !write_on_strand([&](auto handler) {
+  bool ok = !write_on_io_thread([&](auto handler) {
     http::async_write_header(stream_, serializer, std::move(handler));
   });
   if (ok && !head_request_) {
     const Status produced = response_.stream([&](const char* data, size_t size) {
       if (size == 0) return true;
-      return !write_on_strand([&](auto handler) {
+      return !write_on_io_thread([&](auto handler) {
         asio::async_write(stream_, http::make_chunk(asio::const_buffer(data, size)),
                           std::move(handler));
       });
     });
-    ok = produced.ok() && !write_on_strand([&](auto handler) {
+    ok = produced.ok() && !write_on_io_thread([&](auto handler) {
       asio::async_write(stream_, http::make_chunk_last(), std::move(handler));
     });
   }

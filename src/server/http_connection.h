@@ -1,13 +1,14 @@
 // HttpConnection: one client connection on Boost.Beast. Reads a request (header, then the
 // body within max_body_bytes), hands it to the Dispatcher, writes the answer and, on a
 // keep-alive connection, reads the next. Every step is an asynchronous operation on the
-// connection's strand, so an I/O thread serves many connections and never blocks:
+// connection's I/O thread (one io_context each), so an I/O thread serves many connections and
+// never blocks:
 // - quick routes (Route::runs_inline: searches, reads) run on the I/O thread that read the
 //   request; no thread hand-off between the socket and the search;
 // - the others (writes, seal, snapshots, batch searches) run on the blocking pool, and their
-//   answer is written from the strand again;
+//   answer is written from the connection's I/O thread again;
 // - a streamed body (snapshot download) is produced on the pool thread, each chunk written by
-//   the strand while the producer waits for it.
+//   the I/O thread while the producer waits for it.
 // Errors the transport finds itself get the same JSON error bodies: a malformed request 400,
 // a body over max_body_bytes 413 (the connection survives when the rest of a declared body is
 // small enough to skip), then the connection closes after a lingering half-close so the
@@ -83,7 +84,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::optional<boost::beast::http::response<boost::beast::http::string_body>> wire_response_;
   std::string scratch_;       // skipped and drained bytes land here
   size_t lingered_bytes_ = 0;  // drained by close_gracefully
-  // Strand-only state.
+  // Touched on the connection's I/O thread only.
   bool waiting_for_request_ = false;
   bool stopping_ = false;
 };

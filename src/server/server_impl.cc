@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <chrono>
 #include <exception>
 #include <future>
@@ -26,6 +25,13 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay(100);
 size_t io_thread_count(const ServerOptions& o) {
   if (o.io_threads > 0) return o.io_threads;
   return std::max<size_t>(1, std::thread::hardware_concurrency());
+}
+
+std::vector<std::unique_ptr<asio::io_context>> make_io_contexts(size_t n) {
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  // Concurrency hint 1: each context is run by one thread, so Asio can skip its own locking.
+  for (size_t i = 0; i < n; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+  return contexts;
 }
 
 }  // namespace
@@ -58,11 +64,11 @@ ServerImpl::ServerImpl(Database& db, const ServerOptions& options)
     : router_(api_routes()),
       context_(db, options, router_.routes()),
       dispatcher_(router_, context_),
-      io_(static_cast<int>(io_thread_count(options))),
+      io_(make_io_contexts(io_thread_count(options))),
       blocking_pool_(options.threads),
       registry_(options.max_connections),
       env_{dispatcher_, context_.options, blocking_pool_, registry_},
-      acceptor_(asio::make_strand(io_)),
+      acceptor_(*io_[0]),
       accept_retry_(acceptor_.get_executor()) {}
 
 ServerImpl::~ServerImpl() {
@@ -73,7 +79,7 @@ ServerImpl::~ServerImpl() {
 Status ServerImpl::listen() {
   const ServerOptions& o = context_.options;
   boost::system::error_code ec;
-  tcp::resolver resolver(io_);
+  tcp::resolver resolver(*io_[0]);
   const auto endpoints = resolver.resolve(o.host, std::to_string(o.port),
                                           tcp::resolver::numeric_service, ec);
   auto fail = [&](const boost::system::error_code& error) {
@@ -97,8 +103,8 @@ Status ServerImpl::listen() {
 }
 
 void ServerImpl::accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec,
-                                                        tcp::socket socket) {
+  asio::io_context& io = *io_[next_io_++ % io_.size()];
+  acceptor_.async_accept(io, [this](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;  // stopping
     if (!ec) {
       auto connection = std::make_shared<HttpConnection>(std::move(socket), env_);
@@ -123,12 +129,12 @@ void ServerImpl::accept() {
   });
 }
 
-void ServerImpl::run_io_thread() {
+void ServerImpl::run_io_thread(asio::io_context& io) {
   // Handlers do not throw (the Dispatcher catches what route code throws); this keeps an
   // unexpected exception (bad_alloc inside Beast) from ending the thread.
   while (true) {
     try {
-      io_.run();
+      io.run();
       return;
     } catch (const std::exception& e) {
       spdlog::error("server I/O thread: {}", e.what());
@@ -144,13 +150,12 @@ Status ServerImpl::start() {
     return failed_precondition("Server::start: the server was already started or stopped");
   }
   VECDEX_RETURN_IF_ERROR(listen());
-  work_.emplace(io_.get_executor());
+  for (auto& io : io_) work_.emplace_back(io->get_executor());
   accept();
-  const size_t n = io_thread_count(context_.options);
-  for (size_t i = 0; i < n; ++i) io_threads_.emplace_back([this] { run_io_thread(); });
+  for (auto& io : io_) io_threads_.emplace_back([this, &io] { run_io_thread(*io); });
   state_ = State::kRunning;
   spdlog::debug("vecdex server listening on {}:{} ({} I/O threads, {} blocking threads)",
-                context_.options.host, port(), n, context_.options.threads);
+                context_.options.host, port(), io_.size(), context_.options.threads);
   return Status();
 }
 
@@ -176,7 +181,7 @@ void ServerImpl::stop() {
     closed.get_future().wait();  // no connection is accepted after this
     registry_.shut_down_all();
     registry_.wait_until_empty();
-    work_.reset();
+    work_.clear();
     for (std::thread& t : io_threads_) t.join();
     io_threads_.clear();
   }

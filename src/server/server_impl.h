@@ -1,7 +1,9 @@
-// ServerImpl: Server on Boost.Asio/Beast. Owns the router, the shared ServerContext, the
-// io_context run by options.io_threads I/O threads (accepting, reading, writing, and serving
-// the quick routes inline), the blocking pool of options.threads threads (writes, snapshots,
-// batch searches) and the registry of open connections.
+// ServerImpl: Server on Boost.Asio/Beast. Owns the router, the shared ServerContext, one
+// io_context per I/O thread (options.io_threads of them: reading, writing, and serving the
+// quick routes inline), the blocking pool of options.threads threads (writes, snapshots, batch
+// searches) and the registry of open connections. Each connection lives on one I/O thread
+// (assigned round-robin when accepted), so its handlers need no strand and a request never
+// wakes another I/O thread.
 #pragma once
 
 #include <atomic>
@@ -47,18 +49,19 @@ class ServerImpl final : public Server {
 
   Status listen();
   void accept();
-  void run_io_thread();
+  void run_io_thread(boost::asio::io_context& io);
 
   Router router_;
   ServerContext context_;
   Dispatcher dispatcher_;
-  boost::asio::io_context io_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> io_;  // io_[0] also accepts
+  size_t next_io_ = 0;  // round-robin; used by the accept handler only
   boost::asio::thread_pool blocking_pool_;
   ConnectionRegistry registry_;
   ConnectionEnv env_;
-  boost::asio::ip::tcp::acceptor acceptor_;  // on a strand, with accept_retry_
+  boost::asio::ip::tcp::acceptor acceptor_;  // on io_[0], with accept_retry_
   boost::asio::steady_timer accept_retry_;
-  std::optional<WorkGuard> work_;
+  std::vector<WorkGuard> work_;
   std::vector<std::thread> io_threads_;
   std::atomic<uint16_t> port_{0};
 
