@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -197,26 +198,28 @@ void HttpConnection::serve_on_pool() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] { self->write_response(); });
 }
 
-void HttpConnection::write_response() {
-  auto& wire = wire_response_.emplace();
-  wire.version(11);
-  wire.result(static_cast<unsigned>(response_.status));
-  if (!response_.content_type.empty()) wire.set(http::field::content_type, response_.content_type);
-  for (const auto& [name, value] : response_.headers) wire.set(name, value);
-  const bool keep = keep_alive();
-  wire.keep_alive(keep);
-  wire.body() = std::move(response_.body);
-  wire.prepare_payload();
-  if (head_request_) wire.body().clear();  // Content-Length stays that of the GET
+template <typename Done>
+void HttpConnection::send_response(bool keep_alive, Done&& done) {
+  // The head is formatted by hand into a buffer kept across requests, and goes out with the
+  // body in one gathered write: Beast's message and serializer cost allocations and several
+  // microseconds per small answer, a few percent of a search.
+  wire_head_.clear();
+  append_response_head(response_, keep_alive, wire_head_);
+  if (head_request_) response_.body.clear();  // Content-Length stays that of the GET
+  const std::array<asio::const_buffer, 2> pieces{asio::buffer(wire_head_),
+                                                 asio::buffer(response_.body)};
   stream_.expires_after(request_timeout(env_.options));
-  http::async_write(stream_, wire,
-                    [self = shared_from_this(), keep](beast::error_code ec, size_t) {
-                      self->on_written(ec, keep);
-                    });
+  asio::async_write(stream_, pieces, std::forward<Done>(done));
+}
+
+void HttpConnection::write_response() {
+  const bool keep = keep_alive();
+  send_response(keep, [self = shared_from_this(), keep](beast::error_code ec, size_t) {
+    self->on_written(ec, keep);
+  });
 }
 
 void HttpConnection::on_written(beast::error_code ec, bool keep_alive) {
-  wire_response_.reset();
   if (ec) return close_now();
   if (!keep_alive) return close_gracefully();
   read_header();
@@ -271,23 +274,13 @@ void HttpConnection::reply_error(int http_status, const Status& status) {
   if (http_status == kHttpPayloadTooLarge && declared && request_keep_alive_ && !stopping_) {
     // The body was not read: the answer goes first (a client may wait for it before sending),
     // then the body is skipped so the next request starts at the right byte.
-    auto& wire = wire_response_.emplace();
-    wire.version(11);
-    wire.result(static_cast<unsigned>(http_status));
-    wire.set(http::field::content_type, response_.content_type);
     const bool skip = *declared <= kMaxSkippedBytes;
-    wire.keep_alive(skip);
-    wire.body() = std::move(response_.body);
-    wire.prepare_payload();
-    stream_.expires_after(request_timeout(env_.options));
-    http::async_write(stream_, wire,
-                      [self = shared_from_this(), skip, remaining = *declared](
-                          beast::error_code ec, size_t) {
-                        self->wire_response_.reset();
-                        if (ec) return self->close_now();
-                        if (!skip) return self->close_gracefully();
-                        self->skip_body(remaining);
-                      });
+    send_response(skip, [self = shared_from_this(), skip, remaining = *declared](
+                            beast::error_code ec, size_t) {
+      if (ec) return self->close_now();
+      if (!skip) return self->close_gracefully();
+      self->skip_body(remaining);
+    });
     return;
   }
   request_keep_alive_ = false;

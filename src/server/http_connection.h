@@ -62,6 +62,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void serve();                  // dispatches request_ inline or on the blocking pool
   void serve_on_pool();          // on a pool thread
   void stream_body_on_pool();    // on a pool thread: response_.stream, chunk by chunk
+  // Writes response_ (head and body; no body for HEAD) with the request timeout, then calls
+  // done(error_code, size_t) on the I/O thread. `keep_alive` false announces the close.
+  template <typename Done>
+  void send_response(bool keep_alive, Done&& done);
   void write_response();
   void on_written(boost::beast::error_code ec, bool keep_alive);
   // An error answer of the transport's own (400, 413), counted like any other.
@@ -81,7 +85,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool request_keep_alive_ = false;
   bool head_request_ = false;
   HttpResponse response_;
-  std::optional<boost::beast::http::response<boost::beast::http::string_body>> wire_response_;
+  std::string wire_head_;  // the answer's status line and headers (send_response)
   std::string scratch_;       // skipped and drained bytes land here
   size_t lingered_bytes_ = 0;  // drained by close_gracefully
   // Touched on the connection's I/O thread only.

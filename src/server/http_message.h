@@ -1,5 +1,6 @@
 // HttpRequest / HttpResponse: one request and its answer as the Dispatcher and the route
-// handlers see them, independent of the transport (http_connection.h fills and writes them).
+// handlers see them, independent of the transport (http_connection.h fills and writes them,
+// the head through append_response_head).
 // A request arrives whole: the transport has read its body (within max_body_bytes) before
 // the handler runs. Only the headers the API uses are kept.
 #pragma once
@@ -43,6 +44,11 @@ struct HttpResponse {
     headers.emplace_back(std::move(name), std::move(value));
   }
 };
+
+// Appends the status line and headers of `res` to `out`: "HTTP/1.1 200 OK", Content-Type (when
+// set), res.headers, Content-Length (of res.body), "Connection: close" unless `keep_alive`, and
+// the blank line. The same head Beast writes for such a message (no Date or Server header).
+void append_response_head(const HttpResponse& res, bool keep_alive, std::string& out);
 
 // "%2F" -> "/", "+" kept as is (paths) or turned into a space (`plus_is_space`, query strings).
 // Malformed escapes are kept literally.

@@ -2,6 +2,7 @@
 #include "server/json_reader.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include <fmt/format.h>
@@ -28,6 +29,64 @@ std::string JsonPath::str() const {
 
 std::string JsonPath::where() const {
   return is_top_level() ? "body" : str();
+}
+
+// ---- the document -----------------------------------------------------------------------------
+
+struct BodyScratch {
+  od::parser parser;
+  std::unique_ptr<char[]> buffer;
+  size_t capacity = 0;
+  bool in_use = false;
+
+  // Room for `size` bytes and the padding; false when that cannot be allocated.
+  bool reserve(size_t size) {
+    const size_t need = size + simdjson::SIMDJSON_PADDING;
+    if (capacity >= need) return true;
+    buffer.reset(new (std::nothrow) char[need]);
+    capacity = buffer ? need : 0;
+    return buffer != nullptr;
+  }
+};
+
+namespace {
+
+// Bodies up to this size reuse the thread's scratch; a larger one would keep its memory
+// (buffer and parser index) alive on the thread after the request.
+constexpr size_t kReusedBodyBytes = size_t{1} << 20;
+
+// One per thread, reused request after request (a cache, not shared state: no other thread
+// ever sees it).
+BodyScratch& thread_scratch() {
+  thread_local BodyScratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
+BodyDocument::BodyDocument(std::string_view body) : size_(body.size()) {
+  BodyScratch& mine = thread_scratch();
+  if (body.size() <= kReusedBodyBytes && !mine.in_use) {
+    scratch_ = &mine;
+    mine.in_use = true;
+  } else {
+    owned_ = std::make_unique<BodyScratch>();
+    scratch_ = owned_.get();
+  }
+  if (scratch_->reserve(body.size())) {
+    if (!body.empty()) std::memcpy(scratch_->buffer.get(), body.data(), body.size());
+    std::memset(scratch_->buffer.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+    copied_ = true;
+  }
+}
+
+BodyDocument::~BodyDocument() {
+  if (owned_ == nullptr) scratch_->in_use = false;
+}
+
+simdjson::simdjson_result<od::document> BodyDocument::iterate() {
+  if (!copied_) return simdjson::MEMALLOC;
+  return scratch_->parser.iterate(scratch_->buffer.get(), size_, scratch_->capacity);
 }
 
 // ---- errors -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,6 +70,30 @@ std::string describe(od::value& value);
 Status missing_field(const JsonPath& at, std::string_view name);
 
 // ---- the document -----------------------------------------------------------------------------
+
+struct BodyScratch;  // a padded buffer and a parser (json_reader.cc)
+
+// The padded copy of a body and the parser that reads it. A parser allocates its index on first
+// use (several bytes per body byte), and a new one per search cost more than parsing the search:
+// bodies up to 1 MiB use a buffer and parser kept per thread between requests. Larger bodies,
+// and a body parsed while the thread's scratch is in use, get their own. The buffer ends in
+// zero bytes. Not copyable; lives on the parsing thread's stack.
+class BodyDocument {
+ public:
+  explicit BodyDocument(std::string_view body);
+  ~BodyDocument();
+  BodyDocument(const BodyDocument&) = delete;
+  BodyDocument& operator=(const BodyDocument&) = delete;
+
+  // Starts reading the body: the document, or MEMALLOC when the copy could not be allocated.
+  simdjson::simdjson_result<od::document> iterate();
+
+ private:
+  BodyScratch* scratch_ = nullptr;  // the thread's, or owned_
+  std::unique_ptr<BodyScratch> owned_;
+  size_t size_ = 0;
+  bool copied_ = false;
+};
 
 // Parses `body` (one padded copy) and calls read_root(od::object&) on its top-level object,
 // then checks that nothing follows it. The object and every string_view read from it are valid
@@ -144,10 +169,9 @@ Result<Payload> read_payload(od::value& value, const JsonPath& at);
 
 template <typename ReadRoot>
 Status read_body(std::string_view body, const JsonPath& top, ReadRoot&& read_root) {
-  const simdjson::padded_string padded(body);
-  od::parser parser;
+  BodyDocument padded(body);
   od::document document;
-  if (auto error = parser.iterate(padded).get(document); error) return malformed(error, top);
+  if (auto error = padded.iterate().get(document); error) return malformed(error, top);
   od::object root;
   if (auto error = document.get_object().get(root); error) {
     od::json_type type;

@@ -2,6 +2,7 @@
 // empty-cluster repair, spherical and balanced variants, and every input error.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -243,6 +244,22 @@ TEST(KMeansTest, PlusPlusSeedingNeverPicksACoveredPoint) {
   // so k = 12 seeds land on 12 different points and the objective is 0 before Lloyd. 120 rows
   // seed on all rows; 600 rows seed on a 16 * k subsample.
   const std::vector<float> points = testing::random_floats(12, 9, 16);
+  // A seed on an already covered point leaves some distinct point uncovered, which adds at
+  // least the smallest squared gap between two distinct points to the objective. Anything far
+  // below that is float rounding: the assignment expands |x|^2 + |c|^2 - 2 x.c, whose error
+  // over 600 rows reaches ~1e-5 on some BLAS kernels (AVX2), where exact arithmetic gives 0.
+  float min_gap = std::numeric_limits<float>::max();
+  for (size_t a = 0; a < 12; ++a) {
+    for (size_t b = a + 1; b < 12; ++b) {
+      float d2 = 0;
+      for (size_t j = 0; j < 9; ++j) {
+        const float diff = points[a * 9 + j] - points[b * 9 + j];
+        d2 += diff * diff;
+      }
+      min_gap = std::min(min_gap, d2);
+    }
+  }
+  ASSERT_GT(min_gap, 1e-2f);
   for (size_t rows : {size_t{120}, size_t{600}}) {
     std::vector<float> data;
     std::mt19937_64 rng(3);
@@ -257,7 +274,7 @@ TEST(KMeansTest, PlusPlusSeedingNeverPicksACoveredPoint) {
       o.seed = seed;
       auto r = kmeans(MatrixView{data.data(), rows, 9}, o);
       VECDEX_ASSERT_OK(r);
-      EXPECT_NEAR(r->objective, 0.0, 1e-6) << "seed " << seed << ", " << rows << " rows";
+      EXPECT_LT(r->objective, 1e-3 * min_gap) << "seed " << seed << ", " << rows << " rows";
     }
   }
 }

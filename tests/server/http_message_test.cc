@@ -1,4 +1,4 @@
-// Percent-decoding of path parameters and query strings.
+// Percent-decoding of path parameters and query strings; response heads.
 #include "server/http_message.h"
 
 #include <gtest/gtest.h>
@@ -26,6 +26,34 @@ TEST(HttpMessageTest, ParseQueryString) {
   EXPECT_EQ(q[2], std::make_pair(std::string("flag"), std::string()));
   EXPECT_EQ(q[3], std::make_pair(std::string("x"), std::string("a b")));
   EXPECT_TRUE(parse_query_string("").empty());
+}
+
+TEST(HttpMessageTest, ResponseHeadHasStatusTypeHeadersAndLength) {
+  HttpResponse res;
+  res.status = 405;
+  res.content_type = "application/json";
+  res.set_header("Allow", "GET, PUT");
+  res.body = R"({"error":{}})";
+  std::string head = "stale";
+  append_response_head(res, true, head);
+  EXPECT_EQ(head,
+            "staleHTTP/1.1 405 Method Not Allowed\r\n"
+            "Content-Type: application/json\r\n"
+            "Allow: GET, PUT\r\n"
+            "Content-Length: 12\r\n"
+            "\r\n");
+}
+
+TEST(HttpMessageTest, ResponseHeadAnnouncesCloseAndEmptyBodies) {
+  HttpResponse res;  // 200, no content type, no body
+  std::string head;
+  append_response_head(res, false, head);
+  EXPECT_EQ(head, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  res.status = 413;
+  res.body.assign(123456, 'x');
+  head.clear();
+  append_response_head(res, true, head);
+  EXPECT_EQ(head, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 123456\r\n\r\n");
 }
 
 }  // namespace
