@@ -81,3 +81,9 @@ def recall_over_http(client, path, queries, gt, k, params):
         ids = {int(r["id"]) for r in reply["results"]}
         hits += len(ids & set(int(x) for x in gt[i, :k]))
     return hits / (k * len(queries))
+
+
+def recall_of(ids, gt, k):
+    """Mean recall@k of result rows `ids` (n x >= k) against exact neighbours `gt`."""
+    hits = sum(len(set(ids[i, :k].tolist()) & set(gt[i, :k].tolist())) for i in range(len(ids)))
+    return hits / (k * len(ids))

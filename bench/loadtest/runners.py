@@ -1,12 +1,13 @@
 """The programs scripts/loadtest drives: a small keep-alive HTTP client, wrk with
-bench/loadtest/search.lua, bench/http_loadgen_bench (open loop and bulk) and `vecdex bench`."""
+bench/loadtest/search.lua, bench/http_loadgen_bench (open loop and bulk) and `vecdex build` /
+`vecdex search` for the in-process reference."""
 
 import http.client
 import json
 import os
+import re
 import shutil
 import subprocess
-import tempfile
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -117,19 +118,51 @@ def run_loadgen(loadgen, args):
     return json.loads(lines[-1])
 
 
-def run_inprocess_bench(vecdex, base, queries, gt, spec, params, threads):
-    """`vecdex bench` on the same data, spec and params: batch QPS and recall in-process."""
-    require_program(vecdex, "build it with `make build`")
-    sweep = params.replace(",", ";") if params else ""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "bench.json")
-        cmd = [vecdex, "bench", "--base", base, "--queries", queries, "--gt", gt, "--k", "10",
-               "--metric", "l2", "--index", spec, "--threads", str(threads), "--json", out]
-        if sweep:
-            cmd += ["--sweep", sweep]
+class InProcessReference:
+    """The same spec and params searched in-process: `vecdex build` writes the index once
+    (cached in `cache_dir`, one file per spec), then every run() is `vecdex search --threads T`
+    over the whole query file as one batch, and returns its QPS and result ids. Runs can be
+    interleaved with server measurements, so both see the same state of a shared machine."""
+
+    def __init__(self, vecdex, base, queries, spec, params, threads, cache_dir):
+        require_program(vecdex, "build it with `make build`")
+        self.vecdex, self.base, self.queries = vecdex, base, queries
+        self.spec, self.params, self.threads = spec, params, threads
+        safe = "".join(c if c.isalnum() else "_" for c in spec)
+        self.index_path = os.path.join(cache_dir, f"reference-{safe}.vdx")
+        self.ids_path = os.path.join(cache_dir, "reference-ids.ivecs")
+
+    def _build(self):
+        print(f"in-process reference: vecdex build --index '{self.spec}' (cached in "
+              f"{self.index_path}) ...", flush=True)
+        cmd = [self.vecdex, "build", "--data", self.base, "--index", self.spec, "--metric", "l2",
+               "--out", self.index_path, "--threads", "0"]
         run = subprocess.run(cmd, capture_output=True, text=True)
         if run.returncode != 0:
-            raise LoadtestError(f"vecdex bench failed: {run.stderr.strip()}")
-        with open(out) as f:
-            report = json.load(f)
-    return report["runs"][0]
+            raise LoadtestError(f"vecdex build failed: {run.stderr.strip()}")
+
+    def _search(self):
+        cmd = [self.vecdex, "search", "--index", self.index_path, "--queries", self.queries,
+               "--k", "10", "--params", self.params, "--threads", str(self.threads),
+               "--out", self.ids_path]
+        return subprocess.run(cmd, capture_output=True, text=True)
+
+    def run(self, min_seconds=0.0):
+        """Batch QPS: searches of the whole query file, repeated until they took min_seconds
+        in all (one search takes under a second: alone, it would be a short, noisy sample).
+        The result ids of the last search are in self.ids_path (.ivecs)."""
+        if not os.path.exists(self.index_path):
+            self._build()
+        queries, seconds = 0, 0.0
+        while True:
+            run = self._search()
+            if run.returncode != 0 and queries == 0:  # e.g. a file of an older format
+                self._build()
+                run = self._search()
+            match = re.search(r"searched (\d+) queries .* in ([0-9.]+) s", run.stdout)
+            if run.returncode != 0 or match is None:
+                raise LoadtestError(f"vecdex search failed: {run.stderr.strip() or run.stdout}")
+            queries += int(match.group(1))
+            seconds += float(match.group(2))
+            if seconds >= min_seconds:
+                return queries / seconds
