@@ -15,16 +15,12 @@ namespace vecdex::server {
 Status Dispatcher::route(Exchange& ex, const RouteMatch& match) const {
   const HttpRequest& req = ex.request();
   const Route* route = match.route != RouteMatch::kNone ? &router_.routes()[match.route] : nullptr;
-  // Unknown paths need the key too: without it a client learns nothing about the API.
-  const bool needs_key = route == nullptr || !route->public_route;
-  if (needs_key && context_.api_key.enabled()) {
-    const std::string_view header = req.authorization;
-    if (!context_.api_key.allows(header)) {
-      ex.response().set_header("WWW-Authenticate", R"(Bearer realm="vecdex")");
-      return Status(StatusCode::kUnauthenticated,
-                    header.empty() ? "missing \"Authorization: Bearer <api key>\" header"
-                                   : "the API key in the Authorization header is not valid");
-    }
+  if (lacks_key(match, req.authorization)) {
+    ex.response().set_header("WWW-Authenticate", R"(Bearer realm="vecdex")");
+    return Status(StatusCode::kUnauthenticated,
+                  req.authorization.empty()
+                      ? "missing \"Authorization: Bearer <api key>\" header"
+                      : "the API key in the Authorization header is not valid");
   }
   if (route == nullptr) {
     if (match.other_method) {
@@ -37,6 +33,18 @@ Status Dispatcher::route(Exchange& ex, const RouteMatch& match) const {
     return not_found("no route for " + req.method + " " + req.path + " (see docs/api.md)");
   }
   return route->handler(ex);
+}
+
+bool Dispatcher::lacks_key(const RouteMatch& match, std::string_view authorization) const {
+  if (!context_.api_key.enabled()) return false;
+  // Unknown paths need the key too: without it a client learns nothing about the API.
+  const bool public_route =
+      match.route != RouteMatch::kNone && router_.routes()[match.route].public_route;
+  return !public_route && !context_.api_key.allows(authorization);
+}
+
+bool Dispatcher::lacks_key(const HttpRequest& req) const {
+  return lacks_key(router_.match(req.method, req.path), req.authorization);
 }
 
 void Dispatcher::handle(const HttpRequest& req, HttpResponse& res) const {

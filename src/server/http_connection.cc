@@ -35,6 +35,7 @@ constexpr size_t kMaxLingerBytes = 1u << 20;
 constexpr size_t kScratchBytes = 64 * 1024;
 constexpr size_t kInitialBufferBytes = 16 * 1024;
 constexpr uint64_t kMaxBodyReserve = 8u << 20;
+constexpr size_t kChunkedReserveStep = 1u << 20;
 
 // Beast 1.74 speaks boost::string_view.
 std::string_view std_view(beast::string_view s) { return {s.data(), s.size()}; }
@@ -46,7 +47,7 @@ std::chrono::milliseconds request_timeout(const ServerOptions& o) {
 }  // namespace
 
 HttpConnection::HttpConnection(asio::ip::tcp::socket socket, ConnectionEnv& env)
-    : stream_(std::move(socket)), env_(env) {
+    : stream_(std::move(socket)), env_(env), body_reservation_(env.body_budget) {
   // Room for a whole typical request (a 784-float JSON search is ~7 KiB): Beast reads at most
   // the buffer's free space at a time, and starting from 512 bytes costs several reads each.
   buffer_.reserve(kInitialBufferBytes);
@@ -71,6 +72,9 @@ bool HttpConnection::keep_alive() const { return request_keep_alive_ && !stoppin
 
 void HttpConnection::read_header() {
   if (stopping_) return close_now();
+  // The previous request is done: its body leaves memory and the budget.
+  request_ = HttpRequest();
+  body_reservation_.release();
   parser_.emplace();
   parser_->header_limit(kMaxHeaderBytes);
   parser_->body_limit(env_.options.max_body_bytes);
@@ -90,7 +94,6 @@ void HttpConnection::on_header(beast::error_code ec) {
     return close_now();  // the client left, idled out, or the server is stopping
   }
   const auto& header = parser_->get();
-  request_ = HttpRequest();
   request_.method = std::string(std_view(header.method_string()));
   const std::string_view target = std_view(header.target());
   const size_t question = target.find('?');
@@ -120,6 +123,16 @@ void HttpConnection::on_header(beast::error_code ec) {
     return reply_error(kHttpBadRequest,
                        invalid_argument("malformed HTTP request: " + ec.message()));
   }
+  const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+  if (has_body && env_.dispatcher.lacks_key(request_)) {
+    // 401 before the body: a client without the key makes the server hold no body. The
+    // connection closes after the answer (the unread body cannot be told from the next request).
+    request_keep_alive_ = false;
+    return serve();
+  }
+  // A declared body takes its share of the budget before anything is read (or "100 Continue"
+  // invites it).
+  if (auto length = parser_->content_length(); length && !reserve_body(*length)) return;
   if (expects_continue) {
     // curl waits up to a second for this before it sends a large body.
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -151,6 +164,7 @@ void HttpConnection::read_body() {
     if (ec) return on_body(ec);
     if (used == 0) break;
   }
+  if (!reserve_body_read_so_far()) return;
   if (parser_->is_done()) return on_body({});
   read_more_body();
 }
@@ -160,9 +174,28 @@ void HttpConnection::read_more_body() {
   stream_.expires_after(request_timeout(env_.options));
   http::async_read_some(stream_, buffer_, *parser_,
                         [self = shared_from_this()](beast::error_code ec, size_t) {
+                          if (!ec && !self->reserve_body_read_so_far()) return;
                           if (!ec && !self->parser_->is_done()) return self->read_more_body();
                           self->on_body(ec);
                         });
+}
+
+bool HttpConnection::reserve_body_read_so_far() {
+  // A chunked body (no declared length) takes budget as it grows, a MiB ahead at a time.
+  const size_t size = parser_->get().body().size();
+  return size <= body_reservation_.held() || reserve_body(size + kChunkedReserveStep);
+}
+
+bool HttpConnection::reserve_body(size_t bytes) {
+  if (body_reservation_.grow_to(bytes)) return true;
+  request_keep_alive_ = false;
+  reply_error(kHttpServiceUnavailable,
+              resource_exhausted(
+                  "the server holds " + std::to_string(env_.body_budget.in_flight()) +
+                  " bytes of request bodies and this one would pass its limit of " +
+                  std::to_string(env_.body_budget.max_bytes()) +
+                  " (max_inflight_body_bytes); retry later"));
+  return false;
 }
 
 void HttpConnection::on_body(beast::error_code ec) {

@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 
+#include "server/body_budget.h"
 #include "server/dispatcher.h"
 #include "server/http_message.h"
 #include "server/server.h"
@@ -38,6 +39,7 @@ struct ConnectionEnv {
   const ServerOptions& options;
   boost::asio::thread_pool& blocking_pool;
   ConnectionRegistry& registry;
+  BodyBudget& body_budget;
 };
 
 // Thread safety: start() once, by the acceptor; shut_down() from any thread.
@@ -58,6 +60,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void on_header(boost::beast::error_code ec);
   void read_body();
   void read_more_body();
+  // Takes `bytes` of the body budget for the request; false after answering 503 (the
+  // connection then closes).
+  bool reserve_body(size_t bytes);
+  // reserve_body() for what the parser has read beyond the reservation (chunked bodies).
+  bool reserve_body_read_so_far();
   void on_body(boost::beast::error_code ec);
   void serve();                  // dispatches request_ inline or on the blocking pool
   void serve_on_pool();          // on a pool thread
@@ -82,6 +89,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   boost::beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   HttpRequest request_;
+  BodyReservation body_reservation_;  // request_'s share of env_.body_budget
   bool request_keep_alive_ = false;
   bool head_request_ = false;
   HttpResponse response_;

@@ -30,6 +30,9 @@ struct ServerOptions {
   uint32_t threads = 8;               // blocking pool: writes, seal, snapshots, batch searches
   size_t max_connections = 1024;      // more are closed as soon as they are accepted
   size_t max_body_bytes = 256u << 20; // larger bodies get 413
+  // Request bodies held by all connections at once (bodies are read whole before the handler
+  // runs); a request that would pass it gets 503 and the connection closes.
+  size_t max_inflight_body_bytes = size_t{1} << 30;
   size_t max_json_points = 10000;     // points in one JSON upsert
   size_t max_binary_points = 100000;  // rows in one binary (float32) upsert
   size_t max_k = 10000;

@@ -45,6 +45,12 @@ Status validate_server_options(const ServerOptions& o) {
   VECDEX_RETURN_IF_ERROR(positive("threads", o.threads));
   VECDEX_RETURN_IF_ERROR(positive("max_connections", o.max_connections));
   VECDEX_RETURN_IF_ERROR(positive("max_body_bytes", o.max_body_bytes));
+  if (o.max_inflight_body_bytes < o.max_body_bytes) {
+    return invalid_argument("server option max_inflight_body_bytes (" +
+                            std::to_string(o.max_inflight_body_bytes) +
+                            ") must be >= max_body_bytes (" + std::to_string(o.max_body_bytes) +
+                            "): a body of the maximum size could never be read");
+  }
   VECDEX_RETURN_IF_ERROR(positive("max_json_points", o.max_json_points));
   VECDEX_RETURN_IF_ERROR(positive("max_binary_points", o.max_binary_points));
   VECDEX_RETURN_IF_ERROR(positive("max_k", o.max_k));
@@ -67,7 +73,8 @@ ServerImpl::ServerImpl(Database& db, const ServerOptions& options)
       io_(make_io_contexts(io_thread_count(options))),
       blocking_pool_(options.threads),
       registry_(options.max_connections),
-      env_{dispatcher_, context_.options, blocking_pool_, registry_},
+      body_budget_(options.max_inflight_body_bytes),
+      env_{dispatcher_, context_.options, blocking_pool_, registry_, body_budget_},
       acceptor_(*io_[0]),
       accept_retry_(acceptor_.get_executor()) {}
 

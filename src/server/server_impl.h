@@ -58,6 +58,7 @@ class ServerImpl final : public Server {
   size_t next_io_ = 0;  // round-robin; used by the accept handler only
   boost::asio::thread_pool blocking_pool_;
   ConnectionRegistry registry_;
+  BodyBudget body_budget_;
   ConnectionEnv env_;
   boost::asio::ip::tcp::acceptor acceptor_;  // on io_[0], with accept_retry_
   boost::asio::steady_timer accept_retry_;

@@ -83,5 +83,22 @@ TEST(ServerCreateTest, RefusesZeroLimits) {
   EXPECT_FALSE(Server::create(*db, o).ok());
 }
 
+TEST(ServerCreateTest, RefusesAnInflightBudgetBelowOneBody) {
+  vecdex::testing::TempDir dir;
+  auto db = vecdex::testing::open_db(dir.path());
+  ServerOptions o;
+  o.max_body_bytes = 1000;
+  o.max_inflight_body_bytes = 999;
+  auto refused = Server::create(*db, o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("max_inflight_body_bytes (999) must be >= "
+                                            "max_body_bytes (1000)"),
+            std::string::npos)
+      << refused.status().message();
+  o.max_inflight_body_bytes = 1000;
+  EXPECT_TRUE(Server::create(*db, o).ok());
+}
+
 }  // namespace
 }  // namespace vecdex::server::testing

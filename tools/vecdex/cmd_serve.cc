@@ -15,6 +15,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -44,6 +45,7 @@ struct ServeOptions {
   uint32_t threads = 8;
   size_t max_connections = 1024;
   size_t max_body_mb = 256;
+  size_t max_inflight_body_mb = 0;  // 0: max(1024, max_body_mb)
   size_t max_k = 10000;
   size_t max_batch = 1000;
   size_t max_points = 10000;
@@ -217,6 +219,13 @@ Result<server::ServerOptions> server_options(const ServeOptions& o) {
   if (o.max_body_mb > (size_t{1} << 14)) {
     return invalid_argument(fmt::format("--max-body-mb {}: above 16384", o.max_body_mb));
   }
+  const size_t inflight_mb =
+      o.max_inflight_body_mb != 0 ? o.max_inflight_body_mb : std::max<size_t>(1024, o.max_body_mb);
+  if (inflight_mb < o.max_body_mb || inflight_mb > (size_t{1} << 20)) {
+    return invalid_argument(fmt::format(
+        "--max-inflight-body-mb {}: must be in --max-body-mb ({})..1048576", inflight_mb,
+        o.max_body_mb));
+  }
   server::ServerOptions so;
   so.host = o.host;
   so.port = static_cast<uint16_t>(o.port);
@@ -226,6 +235,7 @@ Result<server::ServerOptions> server_options(const ServeOptions& o) {
   so.threads = o.threads;
   so.max_connections = o.max_connections;
   so.max_body_bytes = o.max_body_mb << 20;
+  so.max_inflight_body_bytes = inflight_mb << 20;
   so.max_k = o.max_k;
   so.max_batch_searches = o.max_batch;
   so.max_json_points = o.max_points;
@@ -341,6 +351,9 @@ Command add_serve_command(CLI::App& root) {
       ->capture_default_str();
   sub->add_option("--max-body-mb", o->max_body_mb, "Largest request body in MiB (413 above)")
       ->capture_default_str();
+  sub->add_option("--max-inflight-body-mb", o->max_inflight_body_mb,
+                  "Request bodies held by all connections at once, in MiB (503 above; "
+                  "default max(1024, --max-body-mb))");
   sub->add_option("--max-k", o->max_k, "Largest k of a search")->capture_default_str();
   sub->add_option("--max-batch", o->max_batch, "Most searches in one /search/batch request")
       ->capture_default_str();
