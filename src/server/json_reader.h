@@ -75,7 +75,7 @@ struct BodyScratch;  // a padded buffer and a parser (json_reader.cc)
 
 // The padded copy of a body and the parser that reads it. A parser allocates its index on first
 // use (several bytes per body byte), and a new one per search cost more than parsing the search:
-// bodies up to 1 MiB use a buffer and parser kept per thread between requests. Larger bodies,
+// bodies up to 256 KiB use a buffer and parser kept per thread between requests. Larger bodies,
 // and a body parsed while the thread's scratch is in use, get their own. The buffer ends in
 // zero bytes. Not copyable; lives on the parsing thread's stack.
 class BodyDocument {
