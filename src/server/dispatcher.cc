@@ -43,13 +43,9 @@ bool Dispatcher::lacks_key(const RouteMatch& match, std::string_view authorizati
   return !public_route && !context_.api_key.allows(authorization);
 }
 
-bool Dispatcher::lacks_key(const HttpRequest& req) const {
-  return lacks_key(router_.match(req.method, req.path), req.authorization);
-}
-
-void Dispatcher::handle(const HttpRequest& req, HttpResponse& res) const {
+void Dispatcher::handle(const HttpRequest& req, HttpResponse& res,
+                        const RouteMatch& match) const {
   const auto start = Exchange::Clock::now();
-  const RouteMatch match = router_.match(req.method, req.path);
   Exchange ex(context_, req, res, match, start);
   Status status;
   // vecdex code does not throw, but the STL (bad_alloc) and nlohmann-json can: a request
@@ -78,8 +74,7 @@ void Dispatcher::handle(const HttpRequest& req, HttpResponse& res) const {
   spdlog::debug("{} {} -> {} in {:.0f} us", req.method, req.path, res.status, seconds * 1e6);
 }
 
-bool Dispatcher::runs_inline(std::string_view method, std::string_view path) const {
-  const RouteMatch match = router_.match(method, path);
+bool Dispatcher::runs_inline(const RouteMatch& match) const {
   return match.route == RouteMatch::kNone || router_.routes()[match.route].runs_inline;
 }
 

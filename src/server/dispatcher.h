@@ -19,21 +19,24 @@ class Dispatcher {
  public:
   Dispatcher(const Router& router, ServerContext& context) : router_(router), context_(context) {}
 
+  // The route of `req`; its parameters point into req.path. The transport matches once per
+  // request and hands the match to the calls below.
+  RouteMatch match(const HttpRequest& req) const { return router_.match(req.method, req.path); }
   // Serves `req` into `res` and counts the response.
-  void handle(const HttpRequest& req, HttpResponse& res) const;
-  // True when the route of (method, path) is quick enough to run on an I/O thread (see
-  // Route::runs_inline); unknown routes answer at once (404/405), so they are inline too.
-  bool runs_inline(std::string_view method, std::string_view path) const;
-  // True when (req.method, req.path) needs the API key and req.authorization does not carry
-  // it. The transport then serves the request without reading its body (handle() answers 401),
-  // so a client without the key cannot make the server buffer bodies.
-  bool lacks_key(const HttpRequest& req) const;
+  void handle(const HttpRequest& req, HttpResponse& res) const { handle(req, res, match(req)); }
+  void handle(const HttpRequest& req, HttpResponse& res, const RouteMatch& match) const;
+  // True when the route is quick enough to run on an I/O thread (see Route::runs_inline);
+  // unknown routes answer at once (404/405), so they are inline too.
+  bool runs_inline(const RouteMatch& match) const;
+  // True when the route needs the API key and `authorization` does not carry it. The transport
+  // then serves the request without reading its body (handle() answers 401), so a client
+  // without the key cannot make the server buffer bodies.
+  bool lacks_key(const RouteMatch& match, std::string_view authorization) const;
   // Counts a response the transport wrote itself (malformed request, oversized body).
   void count_response(std::string_view method, std::string_view path, int http_status) const;
 
  private:
   Status route(Exchange& ex, const RouteMatch& match) const;
-  bool lacks_key(const RouteMatch& match, std::string_view authorization) const;
 
   const Router& router_;
   ServerContext& context_;

@@ -123,8 +123,9 @@ void HttpConnection::on_header(beast::error_code ec) {
     return reply_error(kHttpBadRequest,
                        invalid_argument("malformed HTTP request: " + ec.message()));
   }
+  route_ = env_.dispatcher.match(request_);
   const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
-  if (has_body && env_.dispatcher.lacks_key(request_)) {
+  if (has_body && env_.dispatcher.lacks_key(route_, request_.authorization)) {
     // 401 before the body: a client without the key makes the server hold no body. The
     // connection closes after the answer (the unread body cannot be told from the next request).
     request_keep_alive_ = false;
@@ -214,8 +215,8 @@ void HttpConnection::on_body(beast::error_code ec) {
 
 void HttpConnection::serve() {
   response_ = HttpResponse();
-  if (env_.dispatcher.runs_inline(request_.method, request_.path)) {
-    env_.dispatcher.handle(request_, response_);
+  if (env_.dispatcher.runs_inline(route_)) {
+    env_.dispatcher.handle(request_, response_, route_);
     if (response_.stream) {
       asio::post(env_.blocking_pool, [self = shared_from_this()] { self->stream_body_on_pool(); });
       return;
@@ -226,7 +227,7 @@ void HttpConnection::serve() {
 }
 
 void HttpConnection::serve_on_pool() {
-  env_.dispatcher.handle(request_, response_);
+  env_.dispatcher.handle(request_, response_, route_);
   if (response_.stream) return stream_body_on_pool();
   asio::post(stream_.get_executor(), [self = shared_from_this()] { self->write_response(); });
 }

@@ -89,6 +89,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   boost::beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   HttpRequest request_;
+  RouteMatch route_;  // request_'s route (its parameters point into request_.path)
   BodyReservation body_reservation_;  // request_'s share of env_.body_budget
   bool request_keep_alive_ = false;
   bool head_request_ = false;
