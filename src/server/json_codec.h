@@ -76,7 +76,12 @@ struct ParsedSearch {
 //   "filter":{...}, "with_payload":true, "with_vector":false, "model_version":"v3",
 //   "restrict_to_version":false}. `dim` is the collection's; k defaults to 10, 1..max_k.
 // An empty filter ({}) searches unfiltered; restrict_to_version needs model_version.
+// The vector is read straight from the text when the body allows (json_vector_field.h), the rest
+// with simdjson; parse_search_general reads it all with simdjson, with the same results and
+// errors (the reference the fast path is tested against).
 Result<ParsedSearch> parse_search(std::string_view body, size_t dim, const JsonLimits& limits);
+Result<ParsedSearch> parse_search_general(std::string_view body, size_t dim,
+                                          const JsonLimits& limits);
 // POST /collections/{name}/search/batch: {"searches":[<search>, ...]} (1..max_searches).
 Result<std::vector<ParsedSearch>> parse_search_batch(std::string_view body, size_t dim,
                                                      const JsonLimits& limits);

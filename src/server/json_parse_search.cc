@@ -1,4 +1,5 @@
 // Search bodies: one search, or {"searches":[...]} of them.
+#include <string>
 #include <utility>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "server/json_codec.h"
 #include "server/json_filter.h"
 #include "server/json_reader.h"
+#include "server/json_vector_field.h"
 
 namespace vecdex::server {
 namespace {
@@ -31,15 +33,18 @@ constexpr std::string_view kSearchKeys[] = {
     "vector",       "k",           "params",        "filter",
     "with_payload", "with_vector", "model_version", "restrict_to_version"};
 
+// Reads one search object into `out`. With vector_read, out.vector already holds the vector
+// (split_vector_field took it out of the body) and `search` has the other fields.
 Status read_search(object& search, const JsonPath& at, size_t dim, const JsonLimits& limits,
-                   ParsedSearch& out) {
+                   ParsedSearch& out, bool vector_read = false) {
   SearchRequest& request = out.request;
-  bool has_vector = false;
+  bool has_vector = vector_read;
   VECDEX_RETURN_IF_ERROR(json::for_each_field(
       search, at, ObjectShape{kSearchKeys}, [&](size_t key, value& field) -> Status {
         const JsonPath key_at = at.key(kSearchKeys[key]);
         switch (key) {
           case kVector:
+            if (has_vector) return json::repeated_key(at, "vector");
             has_vector = true;
             return json::read_vector(field, key_at, dim, out.vector);
           case kK: {
@@ -91,6 +96,22 @@ Status read_search(object& search, const JsonPath& at, size_t dim, const JsonLim
 }  // namespace
 
 Result<ParsedSearch> parse_search(std::string_view body, size_t dim, const JsonLimits& limits) {
+  // The common body: the vector read straight from the text, simdjson for the rest. On any error
+  // the general parser reads the whole body again and words the error.
+  ParsedSearch search;
+  std::string rest;
+  if (json::split_vector_field(body, dim, search.vector, rest)) {
+    const JsonPath top;
+    const Status read = json::read_body(rest, top, [&](object& root) {
+      return read_search(root, top, dim, limits, search, /*vector_read=*/true);
+    });
+    if (read.ok()) return search;
+  }
+  return parse_search_general(body, dim, limits);
+}
+
+Result<ParsedSearch> parse_search_general(std::string_view body, size_t dim,
+                                          const JsonLimits& limits) {
   ParsedSearch search;
   const JsonPath top;
   VECDEX_RETURN_IF_ERROR(json::read_body(

@@ -1,5 +1,8 @@
 // parse_search and parse_search_batch: defaults, every field, k and params checks, limits, and
 // the ParsedSearch contract (request.vector points into the parsed vector, also after a move).
+#include <bit>
+#include <cstdint>
+#include <random>
 #include <string>
 #include <utility>
 
@@ -115,6 +118,95 @@ TEST(JsonParseSearch, UnknownMissingAndRepeatedFields) {
               StatusIs(StatusCode::kInvalidArgument, Eq("body: missing field 'vector'")));
   EXPECT_THAT(search_error(R"({"vector":[1,2],"k":1,"k":2})"),
               StatusIs(StatusCode::kInvalidArgument, Eq("body: field 'k' appears twice")));
+}
+
+// parse_search reads the vector of most bodies without simdjson (json_vector_field.h); whatever
+// the body, it must return what the general parser returns, errors word for word.
+void expect_same_as_general_parser(const std::string& body) {
+  SCOPED_TRACE(body);
+  JsonLimits limits;
+  limits.max_k = 100;
+  const auto fast = parse_search(body, 2, limits);
+  const auto general = parse_search_general(body, 2, limits);
+  ASSERT_EQ(fast.ok(), general.ok());
+  if (!fast.ok()) {
+    EXPECT_EQ(fast.status().code(), general.status().code());
+    EXPECT_EQ(fast.status().message(), general.status().message());
+    return;
+  }
+  ASSERT_EQ(fast->vector.size(), general->vector.size());
+  for (size_t i = 0; i < fast->vector.size(); ++i) {
+    EXPECT_EQ(std::bit_cast<uint32_t>(fast->vector[i]), std::bit_cast<uint32_t>(general->vector[i]));
+  }
+  EXPECT_EQ(fast->request.vector.data(), fast->vector.data());
+  EXPECT_EQ(fast->request.k, general->request.k);
+  EXPECT_EQ(fast->request.params.to_string(), general->request.params.to_string());
+  EXPECT_EQ(fast->request.filter.has_value(), general->request.filter.has_value());
+  EXPECT_EQ(fast->request.with_payload, general->request.with_payload);
+  EXPECT_EQ(fast->request.with_vector, general->request.with_vector);
+  EXPECT_EQ(fast->request.model_version, general->request.model_version);
+  EXPECT_EQ(fast->request.restrict_to_version, general->request.restrict_to_version);
+}
+
+TEST(JsonParseSearch, TheVectorFastPathAgreesWithTheGeneralParser) {
+  const char* const bodies[] = {
+      R"({"vector":[1,2]})",
+      R"({"vector":[0.1,-2e-3],"k":3,"params":"ef=64","with_payload":true,"with_vector":false,
+          "model_version":"v3","restrict_to_version":true})",
+      R"({"k":3,"vector":[1,2]})",
+      R"({"filter":{"must":[{"key":"c","match":{"value":1}}]},"vector":[1,2]})",
+      R"({"vector":[1,2],"filter":{}})",
+      R"({"vector":[1,2],"k":0})",
+      R"({"vector":[1,2],"k":1,"k":2})",
+      R"({"vector":[1,2],"vectr":1})",
+      R"({"vector":[1,2],"vector":[3,4]})",
+      R"({"vect\u006fr":[1,2]})",
+      R"({"vector":[1,2],"vect\u006fr":[3,4]})",
+      R"({"vector":[1,2,3]})",
+      R"({"vector":[1]})",
+      R"({"vector":[1,null]})",
+      R"({"vector":[1e39,2]})",
+      R"({"vector":[1,2],"params":"ef=abc"})",
+      R"({"vector":[1,2],"restrict_to_version":true})",
+      R"({"vector":[1,2],"filter":{"must":[}})",
+      R"({"vector":[1,2],"filter":{"must":[{"key":"c","match":{"value":1}}]]}})",
+      R"({"vector":[1,2]} x)",
+      R"({"vector":[1,2])",
+      R"({"vector":[1,2],"k":"\u0031"})",
+      R"({"vector":[1,2],"model_version":"caf\u00e9"})",
+      "{\"vector\":[1,2],\"model_version\":\"bad \xff utf-8\"}",
+      "{\"vector\":[1,2],\"model_version\":\"tab\there\"}",
+      R"({"vector":[1,2],"k":10,})",
+      R"({"vector":[1,2],"k":1e1})",
+      R"({"vector":[1,2],"with_payload":tru})",
+      R"({"vector":[1,2],"with_payload":true false})",
+  };
+  for (const char* body : bodies) expect_same_as_general_parser(body);
+}
+
+TEST(JsonParseSearch, TheVectorFastPathAgreesOnMutatedBodies) {
+  const std::string templates[] = {
+      R"({"vector":[0.25,-3],"k":5,"params":"ef=32"})",
+      R"({"k":7,"filter":{"must":[{"key":"c","match":{"any":[1,2]}}]},"vector":[1e-3,2E2]})",
+      R"({"vector":[ 12 , 0 ],"model_version":"v\"2","with_payload":true})",
+  };
+  const std::string alphabet = "{}[],:\"\\ 0123456789-+.eEavtrunl";
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 3000; ++round) {
+    std::string body = templates[rng() % std::size(templates)];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !body.empty(); ++e) {
+      const size_t at = rng() % body.size();
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0: body[at] = c; break;
+        case 1: body.insert(body.begin() + static_cast<ptrdiff_t>(at), c); break;
+        default: body.erase(at, 1); break;
+      }
+    }
+    expect_same_as_general_parser(body);
+    if (HasFailure()) break;
+  }
 }
 
 TEST(JsonParseSearchBatch, ParsesEverySearch) {
