@@ -104,6 +104,7 @@ Status CollectionImpl::open_segments() {
   o.background_threads = options_.background_threads;
   o.bulk_min_batch_points = options_.bulk_min_batch_points;
   o.staging_idle_ms = options_.staging_idle_seal_ms;
+  o.map_files = options_.map_segment_files;
   o.dir = segment_dir_;
   std::vector<Pid> missing;
   VECDEX_ASSIGN_OR_RETURN(

@@ -52,6 +52,7 @@ struct SegmentOptions {
   uint32_t background_threads = 1;  // 0: seal / compact inline in the call that triggers it
   uint32_t build_threads = 0;       // threads per index build or add (0 = all cores)
   std::filesystem::path dir;        // sealed segment files + the segment manifest live here
+  bool map_files = false;           // reopened segment files: mapped, or read into memory
 };
 
 // Fetches the stored vectors of `pids` (dim floats each, in order) from the collection's

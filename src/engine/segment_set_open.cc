@@ -88,7 +88,7 @@ Result<std::unique_ptr<Segment>> rebuild_segment(const SegmentOptions& o,
 Result<std::unique_ptr<Index>> load_segment_index(const SegmentOptions& o, uint64_t id) {
   std::filesystem::path path = segment_file(o.dir, id);
   LoadOptions load;
-  load.mmap = true;
+  load.mmap = o.map_files;
   VECDEX_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, load_index(path, load));
   if (index->dim() != o.dim || index->metric() != o.metric) {
     return corruption(fmt::format("{}: dim {} metric {}, expected dim {} metric {}",

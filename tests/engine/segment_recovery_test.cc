@@ -162,19 +162,24 @@ TEST(SegmentRecoveryTest, WrongDimSegmentFileIsRebuilt) {
   EXPECT_EQ(search_all(**set).ids, p.before.ids);
 }
 
-TEST(SegmentRecoveryTest, ReloadedHnswSegmentsServeAndAcceptRemovals) {
+// Reopened segment files are read into memory, or mapped with map_files: both serve and take
+// removals (a mapped file is rewritten).
+class ReloadedSegmentsTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ReloadedSegmentsTest, ReloadedHnswSegmentsServeAndAcceptRemovals) {
   vecdex::testing::TempDir dir;
   FakeStorage storage(kDim);
   SegmentOptions o = small_options(dir.path(), kDim, Metric::kInnerProduct, "HNSW16");
+  o.map_files = GetParam();
   {
     auto set = open_and_readd(o, storage);
     ASSERT_THAT(set, IsOk());
     VECDEX_ASSERT_OK(add_random(**set, storage, 0, 300, kDim, 9));
   }
-  auto set = open_and_readd(o, storage);  // the sealed files are mapped, not copied
+  auto set = open_and_readd(o, storage);
   ASSERT_THAT(set, IsOk());
   std::vector<Pid> gone = pid_range(0, 300);
-  gone.resize(150);  // half of every segment: they are rewritten (the files are mapped)
+  gone.resize(150);  // half of every segment
   for (size_t i = 0; i < gone.size(); ++i) gone[i] = 2 * i;
   (*set)->remove(gone);
   storage.erase(gone);
@@ -189,6 +194,11 @@ TEST(SegmentRecoveryTest, ReloadedHnswSegmentsServeAndAcceptRemovals) {
   for (const SegmentInfo& s : (*set)->info()) live += s.points;
   EXPECT_EQ(live, 150u);
 }
+
+INSTANTIATE_TEST_SUITE_P(ReadOrMapped, ReloadedSegmentsTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Mapped" : "InMemory";
+                         });
 
 }  // namespace
 }  // namespace vecdex::engine

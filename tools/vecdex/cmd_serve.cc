@@ -52,6 +52,7 @@ struct ServeOptions {
   size_t max_rows = 100000;
   uint32_t timeout_ms = 30000;
   std::string sync = "every";
+  bool mmap_segments = false;
   bool demo = false;
   std::string demo_index = "HNSW16,efc=200";
   std::string demo_params = "ef=24";
@@ -285,6 +286,7 @@ Status run_serve(ServeOptions o) {
   ShutdownSignals signals;
   DatabaseOptions db_options;
   db_options.sync = sync;
+  db_options.map_segment_files = o.mmap_segments;
   Result<std::unique_ptr<Database>> db = Database::open(o.data_dir, db_options);
   if (!db.ok()) return db.status().with_context(fmt::format("opening {}", o.data_dir));
   VECDEX_ASSIGN_OR_RETURN(std::unique_ptr<server::Server> server,
@@ -365,6 +367,9 @@ Command add_serve_command(CLI::App& root) {
       ->capture_default_str();
   sub->add_option("--sync", o->sync, "WAL sync policy: every | group | periodic")
       ->capture_default_str();
+  sub->add_flag("--mmap-segments", o->mmap_segments,
+                "Map sealed segment files instead of reading them into memory (for indexes "
+                "larger than RAM; searches walk 4 KiB pages, a few percent slower)");
   sub->add_flag("--demo,!--no-demo", o->demo,
                 "Create (or reuse) collection 'fashion' from Fashion-MNIST and print curl "
                 "commands that search it (default: off)");
