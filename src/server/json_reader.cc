@@ -1,9 +1,11 @@
 // Typed readers over simdjson On-Demand values, with messages that name the value's place.
 #include "server/json_reader.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -186,6 +188,30 @@ Status wrong_count(const JsonPath& at, size_t max, std::string_view noun, size_t
 
 // ---- scalars ----------------------------------------------------------------------------------
 
+namespace {
+
+// simdjson 3.0.1 (Debian 12's) misreads some numbers of more than 19 significant digits whose
+// integer part is 0: get_double gives 0.1155... for "0.30000000000000004441" (printf's "%.20g"
+// of 0.1 + 0.2), an overflow in its digit count (simdjson issue #2093, fixed in 3.6.3). So a
+// number that long, which get_double has already checked is JSON, is read again with
+// std::from_chars, which rounds correctly; shorter ones keep simdjson's value.
+simdjson::error_code get_exact_double(od::value& value, double& out) {
+  if (auto error = value.get_double().get(out); error) return error;
+  constexpr size_t kDigitsSimdjsonReadsExactly = 19;
+  const std::string_view token = value.raw_json_token();  // and any whitespace after it
+  if (token.size() <= kDigitsSimdjsonReadsExactly) return simdjson::SUCCESS;
+  double exact = 0;
+  const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), exact);
+  if (error == std::errc()) {
+    out = exact;
+  } else if (error == std::errc::result_out_of_range) {
+    out = token.front() == '-' ? -0.0 : 0.0;  // below the least subnormal (simdjson refuses overflow)
+  }
+  return simdjson::SUCCESS;
+}
+
+}  // namespace
+
 Result<std::string_view> read_string(od::value& value, const JsonPath& at) {
   std::string_view text;
   if (auto error = value.get_string().get(text); error) {
@@ -217,7 +243,7 @@ Result<uint64_t> read_integer(od::value& value, const JsonPath& at, uint64_t min
 Result<double> read_double(od::value& value, const JsonPath& at) {
   // simdjson refuses numbers that overflow a double, so every number it returns is finite.
   double number = 0;
-  if (auto error = value.get_double().get(number); error) {
+  if (auto error = get_exact_double(value, number); error) {
     return wrong_value(value, error, at, "a finite number");
   }
   return number;
@@ -238,7 +264,7 @@ Status read_vector(od::value& value, const JsonPath& at, size_t dim, std::vector
     // Past `dim` only count, so the message can say how many came.
     if (count < dim) {
       double number = 0;
-      if (auto error = element.get_double().get(number); error) {
+      if (auto error = get_exact_double(element, number); error) {
         return wrong_value(element, error, at.index(count), "a finite number");
       }
       const float narrowed = static_cast<float>(number);

@@ -29,13 +29,14 @@ constexpr int kMaxExactPower = 22;
 constexpr ptrdiff_t kMaxExactDigits = 15;
 // Exponents beyond this make every double overflow or underflow; capping keeps the sum small.
 constexpr int kExponentCap = 100000;
+constexpr ptrdiff_t kMaxExponentDigits = 18;
 
 // The number readers run without bounds checks: the caller guarantees a '}' at or after p (the
 // body's last byte), and they stop at the first byte that cannot continue a number, which '}'
 // is not.
 
 // The rare numbers: long mantissas, large exponents. The standard library's conversion rounds
-// correctly, as simdjson does; out of the double range (either way) declines.
+// correctly, as the general path does; out of the double range (either way) declines.
 const char* read_number_slowly(const char* start, const char* stop, double& out) {
   const auto [end, error] = std::from_chars(start, stop, out);
   return error == std::errc() && end == stop ? stop : nullptr;
@@ -90,7 +91,9 @@ const char* read_number(const char* p, double& out) {
       if (value < kExponentCap) value = value * 10 + static_cast<int>(digit);
       ++p;
     }
-    if (p == exponent_digits) return nullptr;
+    // simdjson refuses exponents of many digits (even "1e0000000000000000000000000000001"),
+    // so they are left to it.
+    if (p == exponent_digits || p - exponent_digits > kMaxExponentDigits) return nullptr;
     exponent += negative_exponent ? -value : value;
   }
   // Clinger's fast path: an exact mantissa times or over an exact power of ten rounds once.

@@ -17,8 +17,8 @@
 namespace vecdex::server::json {
 
 // Reads `body` as a JSON object with a top-level field "vector" holding exactly `dim` numbers,
-// each finite also as float32: fills vector[0..dim) (each number rounded to double, then to float,
-// as simdjson's get_double and a cast do) and sets `rest` to the object's other fields verbatim,
+// each finite also as float32: fills vector[0..dim) (each number rounded correctly to double,
+// then to float, as json::read_vector does) and sets `rest` to the object's other fields verbatim,
 // in order, as an object of their own ("{}" when there are none). Their values are not checked:
 // the caller parses `rest`.
 //

@@ -79,6 +79,23 @@ TEST(JsonParsePoints, IntegersBeyondInt64AreFloats) {
   EXPECT_EQ(payload.at("huge"), PayloadValue(1e29));
 }
 
+// simdjson 3.0.1 alone reads "0.30000000000000004441" as 0.1155... (its issue #2093); every
+// number of more than 19 digits is read again exactly, in vectors and payloads alike.
+TEST(JsonParsePoints, LongNumbersAreReadExactly) {
+  auto points = parse_points(
+      one_point("1", "[0.30000000000000004441,-0.95000000000000000000,0.1000000000000000055511151]",
+                R"("payload":{"f":0.30000000000000004441,"tiny":1e-400,"neg_tiny":-0.0e-999,)"
+                R"("sub":0.000000000000000000000000000000000000000000000000000000000000001234})"),
+      3, JsonLimits{});
+  ASSERT_THAT(points, IsOk());
+  const Point& p = (*points)[0];
+  EXPECT_EQ(p.vector, (std::vector<float>{0.3f, -0.95f, 0.1f}));
+  EXPECT_EQ(p.payload.at("f"), PayloadValue(0.30000000000000004441));
+  EXPECT_EQ(p.payload.at("tiny"), PayloadValue(0.0));
+  EXPECT_EQ(p.payload.at("neg_tiny"), PayloadValue(-0.0));
+  EXPECT_EQ(p.payload.at("sub"), PayloadValue(1.234e-63));
+}
+
 TEST(JsonParsePoints, IdsAreUnsigned64OrShortStrings) {
   auto max = parse_points(one_point("18446744073709551615", "[0,0,0]"), 3, JsonLimits{});
   ASSERT_THAT(max, IsOk());

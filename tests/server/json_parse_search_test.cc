@@ -180,6 +180,10 @@ TEST(JsonParseSearch, TheVectorFastPathAgreesWithTheGeneralParser) {
       R"({"vector":[1,2],"k":1e1})",
       R"({"vector":[1,2],"with_payload":tru})",
       R"({"vector":[1,2],"with_payload":true false})",
+      R"({"vector":[0.30000000000000004441,-0.121456890123456789012]})",
+      R"({"vector":[1e-400,-1e-400]})",
+      R"({"vector":[1e000000000000000001,1e0000000000000000000000000000001]})",
+      R"({"vector":[1e000000000000000001,2]})",
   };
   for (const char* body : bodies) expect_same_as_general_parser(body);
 }
