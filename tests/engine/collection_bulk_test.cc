@@ -161,7 +161,9 @@ TEST_F(CollectionBulkTest, SealSealsMutableAndStagingAndLaterUpsertsStartFresh) 
   ASSERT_THAT(c_->seal(), IsOk());  // inline (background_threads == 0)
   EXPECT_EQ(layout(*c_), (Layout{"sealed:40", "sealed:10", "mutable:0"}));
   for (const SegmentInfo& s : c_->info().segments) {
-    if (s.state == "sealed") EXPECT_EQ(s.index_spec, "Flat");
+    if (s.state == "sealed") {
+      EXPECT_EQ(s.index_spec, "Flat");
+    }
   }
   upsert(make_points(50, 3, 3));
   EXPECT_EQ(layout(*c_), (Layout{"sealed:40", "sealed:10", "mutable:3"}));
