@@ -1,6 +1,7 @@
 // Request-body parsing as the server does it per search: parse_search on a 784-number vector
 // body, with integer pixels (Fashion-MNIST, what scripts/loadtest sends) and with 9-digit
-// floats (an embedding model's output). Bytes processed = body bytes.
+// floats (an embedding model's output), and a batch of 100 such searches; each also through
+// the general parser (simdjson throughout), the reference. Bytes processed = body bytes.
 // Run: json_benchmark --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 
@@ -35,20 +36,38 @@ std::string search_body(bool integers, uint64_t seed) {
   return body;
 }
 
-void BM_ParseSearch(benchmark::State& state) {
-  const std::string body = search_body(state.range(0) != 0, 7);
+std::string batch_body(bool integers, size_t searches) {
+  std::string body = R"({"searches":[)";
+  for (size_t i = 0; i < searches; ++i) {
+    if (i > 0) body += ',';
+    body += search_body(integers, 7 + i);
+  }
+  return body + "]}";
+}
+
+// One parser (parse_search, parse_search_batch or their general references) on one body.
+template <typename Parse>
+void BM_Parse(benchmark::State& state, Parse parse, bool batch) {
+  const bool integers = state.range(0) != 0;
+  const std::string body = batch ? batch_body(integers, 100) : search_body(integers, 7);
   const JsonLimits limits;
   for (auto _ : state) {
-    Result<ParsedSearch> parsed = parse_search(body, kDim, limits);
+    auto parsed = parse(body, kDim, limits);
     if (!parsed.ok()) {
       state.SkipWithError(parsed.status().message().c_str());
       break;
     }
-    benchmark::DoNotOptimize(parsed->vector.data());
+    benchmark::DoNotOptimize(parsed);
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
 }
-BENCHMARK(BM_ParseSearch)->ArgName("integers")->Arg(1)->Arg(0);
+BENCHMARK_CAPTURE(BM_Parse, search, &parse_search, false)->ArgName("integers")->Arg(1)->Arg(0);
+BENCHMARK_CAPTURE(BM_Parse, search_general, &parse_search_general, false)
+    ->ArgName("integers")->Arg(1)->Arg(0);
+BENCHMARK_CAPTURE(BM_Parse, batch100, &parse_search_batch, true)
+    ->ArgName("integers")->Arg(1)->Arg(0);
+BENCHMARK_CAPTURE(BM_Parse, batch100_general, &parse_search_batch_general, true)
+    ->ArgName("integers")->Arg(1)->Arg(0);
 
 }  // namespace
 }  // namespace vecdex::server

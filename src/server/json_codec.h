@@ -82,9 +82,12 @@ struct ParsedSearch {
 Result<ParsedSearch> parse_search(std::string_view body, size_t dim, const JsonLimits& limits);
 Result<ParsedSearch> parse_search_general(std::string_view body, size_t dim,
                                           const JsonLimits& limits);
-// POST /collections/{name}/search/batch: {"searches":[<search>, ...]} (1..max_searches).
+// POST /collections/{name}/search/batch: {"searches":[<search>, ...]} (1..max_searches). Each
+// search is read as parse_search reads a body; parse_search_batch_general is the reference.
 Result<std::vector<ParsedSearch>> parse_search_batch(std::string_view body, size_t dim,
                                                      const JsonLimits& limits);
+Result<std::vector<ParsedSearch>> parse_search_batch_general(std::string_view body, size_t dim,
+                                                             const JsonLimits& limits);
 
 // Filters (Qdrant's shape): {"must":[...], "should":[...], "must_not":[...]} where a clause is
 // {"key":"label","match":{"value":3}} | {"key":"tags","match":{"any":["a","b"]}} |

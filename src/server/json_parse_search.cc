@@ -93,19 +93,26 @@ Status read_search(object& search, const JsonPath& at, size_t dim, const JsonLim
   return ok_status();
 }
 
+// Reads the fields of a search besides its vector (already in out.vector) from `rest`, the
+// object split_vector_field left. false on any error: the caller then parses the whole body the
+// general way, which words the error.
+bool read_search_rest(std::string_view rest, size_t dim, const JsonLimits& limits,
+                      ParsedSearch& out) {
+  const JsonPath top;
+  return json::read_body(rest, top, [&](object& root) {
+           return read_search(root, top, dim, limits, out, /*vector_read=*/true);
+         }).ok();
+}
+
 }  // namespace
 
 Result<ParsedSearch> parse_search(std::string_view body, size_t dim, const JsonLimits& limits) {
-  // The common body: the vector read straight from the text, simdjson for the rest. On any error
-  // the general parser reads the whole body again and words the error.
+  // The vector read straight from the text, simdjson for the other fields.
   ParsedSearch search;
   std::string rest;
-  if (json::split_vector_field(body, dim, search.vector, rest)) {
-    const JsonPath top;
-    const Status read = json::read_body(rest, top, [&](object& root) {
-      return read_search(root, top, dim, limits, search, /*vector_read=*/true);
-    });
-    if (read.ok()) return search;
+  if (json::split_vector_field(body, dim, search.vector, rest) &&
+      read_search_rest(rest, dim, limits, search)) {
+    return search;
   }
   return parse_search_general(body, dim, limits);
 }
@@ -121,6 +128,21 @@ Result<ParsedSearch> parse_search_general(std::string_view body, size_t dim,
 
 Result<std::vector<ParsedSearch>> parse_search_batch(std::string_view body, size_t dim,
                                                      const JsonLimits& limits) {
+  std::vector<json::VectorObject> objects;
+  if (json::split_vector_list(body, "searches", dim, limits.max_searches, objects)) {
+    std::vector<ParsedSearch> searches(objects.size());
+    size_t read = 0;
+    for (; read < objects.size(); ++read) {
+      searches[read].vector = std::move(objects[read].vector);
+      if (!read_search_rest(objects[read].rest, dim, limits, searches[read])) break;
+    }
+    if (read == objects.size()) return searches;
+  }
+  return parse_search_batch_general(body, dim, limits);
+}
+
+Result<std::vector<ParsedSearch>> parse_search_batch_general(std::string_view body, size_t dim,
+                                                             const JsonLimits& limits) {
   std::vector<ParsedSearch> searches;
   VECDEX_RETURN_IF_ERROR(json::read_list_body(
       body, "searches", limits.max_searches, [&](const JsonPath& at, value& element) -> Status {

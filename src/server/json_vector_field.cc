@@ -171,55 +171,100 @@ const char* skip_value(const char* p, const char* end) {
   return p == start ? nullptr : p;
 }
 
-}  // namespace
+// Reads `"key" :` at p (after any whitespace): the position after the colon and its whitespace,
+// or nullptr. A key with an escape or a control character declines, so each key has one
+// spelling here.
+const char* read_plain_key(const char* p, const char* end, std::string_view& key) {
+  if (p == end || *p != '"') return nullptr;
+  const char* key_end = p + 1;
+  while (key_end != end && *key_end != '"') {
+    if (*key_end == '\\' || static_cast<unsigned char>(*key_end) < 0x20) return nullptr;
+    ++key_end;
+  }
+  if (key_end == end) return nullptr;
+  key = std::string_view(p + 1, static_cast<size_t>(key_end - p - 1));
+  p = skip_space(key_end + 1, end);
+  if (p == end || *p != ':') return nullptr;
+  p = skip_space(p + 1, end);
+  return p == end ? nullptr : p;
+}
 
-bool split_vector_field(std::string_view body, size_t dim, std::vector<float>& vector,
-                        std::string& rest) {
-  if (dim == 0) return false;
-  const char* p = body.data();
-  const char* end = p + body.size();
-  while (end != p && is_space(end[-1])) --end;
-  // The body ends in '}', which bounds the number readers.
-  p = skip_space(p, end);
-  if (p == end || *p != '{' || end[-1] != '}') return false;
+// Reads the object at p ('{' checked by the caller) as split_vector_field describes: the end of
+// the object, or nullptr. Needs a '}' at the end of the body, which bounds the number readers.
+const char* split_object_at(const char* p, const char* end, size_t dim, std::vector<float>& vector,
+                            std::string& rest) {
   p = skip_space(p + 1, end);
   rest.assign(1, '{');
   bool has_vector = false;
   while (true) {
-    // A key without escapes (a key spelled with escapes declines, so "vector" has one spelling).
-    if (p == end || *p != '"') return false;
     const char* const field_start = p;
-    const char* key_end = p + 1;
-    while (key_end != end && *key_end != '"') {
-      if (*key_end == '\\' || static_cast<unsigned char>(*key_end) < 0x20) return false;
-      ++key_end;
-    }
-    if (key_end == end) return false;
-    const std::string_view key(p + 1, static_cast<size_t>(key_end - p - 1));
-    p = skip_space(key_end + 1, end);
-    if (p == end || *p != ':') return false;
-    p = skip_space(p + 1, end);
-    if (p == end) return false;
+    std::string_view key;
+    p = read_plain_key(p, end, key);
+    if (p == nullptr) return nullptr;
     if (key == kVectorKey) {
-      if (has_vector || *p != '[') return false;
+      if (has_vector || *p != '[') return nullptr;
       has_vector = true;
       vector.resize(dim);
       p = read_vector_array(p, dim, vector.data());
-      if (p == nullptr) return false;
+      if (p == nullptr) return nullptr;
     } else {
       p = skip_value(p, end);
-      if (p == nullptr) return false;
+      if (p == nullptr) return nullptr;
       if (rest.size() > 1) rest += ',';
       rest.append(field_start, p);
     }
     p = skip_space(p, end);
-    if (p == end) return false;
+    if (p == end) return nullptr;
     if (*p == '}') break;
-    if (*p != ',') return false;
+    if (*p != ',') return nullptr;
     p = skip_space(p + 1, end);
   }
   rest += '}';
-  return has_vector && p + 1 == end;
+  return has_vector ? p + 1 : nullptr;
+}
+
+// The body without trailing whitespace, when it is '{' ... '}': [begin, end), else nullptr.
+const char* trimmed_object(std::string_view body, const char*& end) {
+  const char* p = body.data();
+  end = p + body.size();
+  while (end != p && is_space(end[-1])) --end;
+  p = skip_space(p, end);
+  return p != end && *p == '{' && end[-1] == '}' ? p : nullptr;
+}
+
+}  // namespace
+
+bool split_vector_field(std::string_view body, size_t dim, std::vector<float>& vector,
+                        std::string& rest) {
+  const char* end = nullptr;
+  const char* p = trimmed_object(body, end);
+  if (dim == 0 || p == nullptr) return false;
+  return split_object_at(p, end, dim, vector, rest) == end;
+}
+
+bool split_vector_list(std::string_view body, std::string_view key, size_t dim, size_t max_objects,
+                       std::vector<VectorObject>& objects) {
+  objects.clear();
+  const char* end = nullptr;
+  const char* p = trimmed_object(body, end);
+  if (dim == 0 || p == nullptr) return false;
+  std::string_view found;
+  p = read_plain_key(skip_space(p + 1, end), end, found);
+  if (p == nullptr || found != key || *p != '[') return false;
+  p = skip_space(p + 1, end);
+  while (true) {
+    if (p == end || *p != '{' || objects.size() == max_objects) return false;
+    VectorObject& object = objects.emplace_back();
+    p = split_object_at(p, end, dim, object.vector, object.rest);
+    if (p == nullptr) return false;
+    p = skip_space(p, end);
+    if (p == end) return false;
+    if (*p == ']') break;
+    if (*p != ',') return false;
+    p = skip_space(p + 1, end);
+  }
+  p = skip_space(p + 1, end);
+  return p != end && *p == '}' && p + 1 == end;
 }
 
 }  // namespace vecdex::server::json

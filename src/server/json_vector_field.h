@@ -29,4 +29,17 @@ namespace vecdex::server::json {
 bool split_vector_field(std::string_view body, size_t dim, std::vector<float>& vector,
                         std::string& rest);
 
+// One object of a list that split_vector_list read: its vector and its other fields.
+struct VectorObject {
+  std::vector<float> vector;
+  std::string rest;
+};
+
+// Reads `body` as {"<key>":[<object>, ...]}, one field holding 1..max_objects objects, each
+// read as split_vector_field reads a body, into `objects`. Returns false on any other shape
+// (another or a second field, an escape in the key, an empty or longer list, an element that
+// split_vector_field would decline, content after the body).
+bool split_vector_list(std::string_view body, std::string_view key, size_t dim, size_t max_objects,
+                       std::vector<VectorObject>& objects);
+
 }  // namespace vecdex::server::json

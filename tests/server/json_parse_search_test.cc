@@ -120,32 +120,73 @@ TEST(JsonParseSearch, UnknownMissingAndRepeatedFields) {
               StatusIs(StatusCode::kInvalidArgument, Eq("body: field 'k' appears twice")));
 }
 
-// parse_search reads the vector of most bodies without simdjson (json_vector_field.h); whatever
-// the body, it must return what the general parser returns, errors word for word.
+// `body` with 1..3 random single-byte edits (replace, insert, delete) from JSON's alphabet.
+std::string mutated(std::string body, std::mt19937_64& rng) {
+  const std::string_view alphabet = "{}[],:\"\\ 0123456789-+.eEavtrunl";
+  const int edits = 1 + static_cast<int>(rng() % 3);
+  for (int e = 0; e < edits && !body.empty(); ++e) {
+    const size_t at = rng() % body.size();
+    const char c = alphabet[rng() % alphabet.size()];
+    switch (rng() % 3) {
+      case 0: body[at] = c; break;
+      case 1: body.insert(body.begin() + static_cast<ptrdiff_t>(at), c); break;
+      default: body.erase(at, 1); break;
+    }
+  }
+  return body;
+}
+
+// The fast path's search must equal the general parser's, vector bit for bit.
+void expect_same_search(const ParsedSearch& fast, const ParsedSearch& general) {
+  ASSERT_EQ(fast.vector.size(), general.vector.size());
+  for (size_t i = 0; i < fast.vector.size(); ++i) {
+    EXPECT_EQ(std::bit_cast<uint32_t>(fast.vector[i]), std::bit_cast<uint32_t>(general.vector[i]));
+  }
+  const SearchRequest& a = fast.request;
+  const SearchRequest& b = general.request;
+  EXPECT_EQ(a.vector.data(), fast.vector.data());
+  EXPECT_EQ(a.k, b.k);
+  EXPECT_EQ(a.params.to_string(), b.params.to_string());
+  EXPECT_EQ(a.filter.has_value(), b.filter.has_value());
+  EXPECT_EQ(a.with_payload, b.with_payload);
+  EXPECT_EQ(a.with_vector, b.with_vector);
+  EXPECT_EQ(a.model_version, b.model_version);
+  EXPECT_EQ(a.restrict_to_version, b.restrict_to_version);
+}
+
+// parse_search reads the vector of most bodies without simdjson (json_vector_field.h), and
+// parse_search_batch each search of most batches; whatever the body, they must return what the
+// general parser returns, errors word for word.
+template <typename Parsed>
+bool expect_same_outcome(const Parsed& fast, const Parsed& general) {
+  EXPECT_EQ(fast.ok(), general.ok());
+  if (fast.ok() != general.ok()) return false;
+  if (!fast.ok()) {
+    EXPECT_EQ(fast.status().code(), general.status().code());
+    EXPECT_EQ(fast.status().message(), general.status().message());
+  }
+  return fast.ok();
+}
+
 void expect_same_as_general_parser(const std::string& body) {
   SCOPED_TRACE(body);
   JsonLimits limits;
   limits.max_k = 100;
   const auto fast = parse_search(body, 2, limits);
   const auto general = parse_search_general(body, 2, limits);
-  ASSERT_EQ(fast.ok(), general.ok());
-  if (!fast.ok()) {
-    EXPECT_EQ(fast.status().code(), general.status().code());
-    EXPECT_EQ(fast.status().message(), general.status().message());
-    return;
-  }
-  ASSERT_EQ(fast->vector.size(), general->vector.size());
-  for (size_t i = 0; i < fast->vector.size(); ++i) {
-    EXPECT_EQ(std::bit_cast<uint32_t>(fast->vector[i]), std::bit_cast<uint32_t>(general->vector[i]));
-  }
-  EXPECT_EQ(fast->request.vector.data(), fast->vector.data());
-  EXPECT_EQ(fast->request.k, general->request.k);
-  EXPECT_EQ(fast->request.params.to_string(), general->request.params.to_string());
-  EXPECT_EQ(fast->request.filter.has_value(), general->request.filter.has_value());
-  EXPECT_EQ(fast->request.with_payload, general->request.with_payload);
-  EXPECT_EQ(fast->request.with_vector, general->request.with_vector);
-  EXPECT_EQ(fast->request.model_version, general->request.model_version);
-  EXPECT_EQ(fast->request.restrict_to_version, general->request.restrict_to_version);
+  if (expect_same_outcome(fast, general)) expect_same_search(*fast, *general);
+}
+
+void expect_batch_same_as_general_parser(const std::string& body) {
+  SCOPED_TRACE(body);
+  JsonLimits limits;
+  limits.max_k = 100;
+  limits.max_searches = 3;
+  const auto fast = parse_search_batch(body, 2, limits);
+  const auto general = parse_search_batch_general(body, 2, limits);
+  if (!expect_same_outcome(fast, general)) return;
+  ASSERT_EQ(fast->size(), general->size());
+  for (size_t i = 0; i < fast->size(); ++i) expect_same_search((*fast)[i], (*general)[i]);
 }
 
 TEST(JsonParseSearch, TheVectorFastPathAgreesWithTheGeneralParser) {
@@ -194,22 +235,39 @@ TEST(JsonParseSearch, TheVectorFastPathAgreesOnMutatedBodies) {
       R"({"k":7,"filter":{"must":[{"key":"c","match":{"any":[1,2]}}]},"vector":[1e-3,2E2]})",
       R"({"vector":[ 12 , 0 ],"model_version":"v\"2","with_payload":true})",
   };
-  const std::string alphabet = "{}[],:\"\\ 0123456789-+.eEavtrunl";
   std::mt19937_64 rng(5);
-  for (int round = 0; round < 3000; ++round) {
-    std::string body = templates[rng() % std::size(templates)];
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits && !body.empty(); ++e) {
-      const size_t at = rng() % body.size();
-      const char c = alphabet[rng() % alphabet.size()];
-      switch (rng() % 3) {
-        case 0: body[at] = c; break;
-        case 1: body.insert(body.begin() + static_cast<ptrdiff_t>(at), c); break;
-        default: body.erase(at, 1); break;
-      }
-    }
-    expect_same_as_general_parser(body);
-    if (HasFailure()) break;
+  for (int round = 0; round < 3000 && !HasFailure(); ++round) {
+    expect_same_as_general_parser(mutated(templates[rng() % std::size(templates)], rng));
+  }
+}
+
+TEST(JsonParseSearchBatch, TheVectorFastPathAgreesWithTheGeneralParser) {
+  const char* const bodies[] = {
+      R"({"searches":[{"vector":[1,2]}]})",
+      R"({"searches":[{"vector":[1,2],"k":3},{"k":4,"vector":[0.5,-1e-3],"params":"ef=8"},
+                      {"vector":[3,4],"filter":{"must":[{"key":"c","match":{"value":1}}]}}]})",
+      R"({"searches":[{"vector":[1,2]},{"vector":[1,2]},{"vector":[1,2]},{"vector":[1,2]}]})",
+      R"({"searches":[{"vector":[1,2]},{"vector":[1,2],"k":0}]})",
+      R"({"searches":[{"vector":[1,2]},{"vector":[1]}]})",
+      R"({"searches":[{"vector":[1,2]},{"vectr":[1,2]}]})",
+      R"({"searches":[{"vector":[1,2]},{}]})",
+      R"({"searches":[{"vector":[1,2]},[1,2]]})",
+      R"({"searches":[]})",
+      R"({"searches":[{"vector":[0.30000000000000004441,1]}]})",
+      R"({"searches":[{"vector":[1,2]}],"k":1})",
+      R"({"searches":[{"vector":[1,2]}]}])",
+  };
+  for (const char* body : bodies) expect_batch_same_as_general_parser(body);
+}
+
+TEST(JsonParseSearchBatch, TheVectorFastPathAgreesOnMutatedBodies) {
+  const std::string templates[] = {
+      R"({"searches":[{"vector":[0.25,-3],"k":5},{"vector":[1,2],"params":"ef=32"}]})",
+      R"({"searches":[{"k":7,"filter":{"must":[{"key":"c","match":{"any":[1,2]}}]},"vector":[1e-3,2E2]}]})",
+  };
+  std::mt19937_64 rng(9);
+  for (int round = 0; round < 3000 && !HasFailure(); ++round) {
+    expect_batch_same_as_general_parser(mutated(templates[rng() % std::size(templates)], rng));
   }
 }
 

@@ -173,5 +173,36 @@ TEST(JsonVectorField, NumbersRoundAsSimdjsonReadsThem) {
   }
 }
 
+TEST(JsonVectorField, SplitsAListOfVectorObjects) {
+  std::vector<VectorObject> objects;
+  ASSERT_TRUE(split_vector_list(
+      R"( { "searches" : [ {"vector":[1]} , {"k":2,"vector":[-2e1],"filter":{"must":[{"key":"}"}]}} ] } )",
+      "searches", 1, 2, objects));
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[0].vector, std::vector<float>{1.0f});
+  EXPECT_EQ(objects[0].rest, "{}");
+  EXPECT_EQ(objects[1].vector, std::vector<float>{-20.0f});
+  EXPECT_EQ(objects[1].rest, R"({"k":2,"filter":{"must":[{"key":"}"}]}})");
+  const char* const declined[] = {
+      R"({"searches":[]})",                              // empty
+      R"({"searches":[{"vector":[1]},{"vector":[2]},{"vector":[3]}]})",  // more than 2
+      R"({"searches":[{"vector":[1]},[1]]})",             // an element that is not an object
+      R"({"searches":[{"vector":[1]},{"k":1}]})",         // an element without a vector
+      R"({"searches":[{"vector":[1]},{"vector":[1,2]}]})",  // a vector of another length
+      R"({"searches":[{"vector":[1]},]})",                // trailing comma
+      R"({"searches":[{"vector":[1]}]} x)",               // content after the body
+      R"({"searches":[{"vector":[1]}],"k":1})",           // another field
+      R"({"search\u0065s":[{"vector":[1]}]})",           // an escaped key
+      R"({"vectors":[{"vector":[1]}]})",                  // another key
+      R"({"searches":[{"vector":[1]})",                   // unclosed
+      R"({"searches":[{"vector":[1]}})",                  //
+      R"({"searches":{"vector":[1]}})",                   // not an array
+      R"([{"vector":[1]}])",                              // not an object
+  };
+  for (const char* body : declined) {
+    EXPECT_FALSE(split_vector_list(body, "searches", 1, 2, objects)) << body;
+  }
+}
+
 }  // namespace
 }  // namespace vecdex::server::json
