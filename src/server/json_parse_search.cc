@@ -44,7 +44,6 @@ Status read_search(object& search, const JsonPath& at, size_t dim, const JsonLim
         const JsonPath key_at = at.key(kSearchKeys[key]);
         switch (key) {
           case kVector:
-            if (has_vector) return json::repeated_key(at, "vector");
             has_vector = true;
             return json::read_vector(field, key_at, dim, out.vector);
           case kK: {
